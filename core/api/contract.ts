@@ -1,0 +1,87 @@
+/**
+ * The API contract, written once. Electron's preload exposes it over IPC and
+ * main/server exposes it over HTTP; the renderer talks to `LongitudeApi` and
+ * never knows which transport it has.
+ */
+import type {
+  AppInfo,
+  ImportProgress,
+  ImportReport,
+  PatientSummary,
+  SeriesDetail,
+  SeriesSummary,
+  StudySummary,
+  VolumeInfo,
+} from './types';
+
+export interface LongitudeApi {
+  listPatients(): Promise<PatientSummary[]>;
+  listStudies(patientRowId: number): Promise<StudySummary[]>;
+  listSeries(studyRowId: number): Promise<SeriesSummary[]>;
+  getSeries(seriesId: number): Promise<SeriesDetail>;
+  /** PNG bytes of a thumbnail of the series' middle slice. */
+  getThumbnail(seriesId: number): Promise<ArrayBuffer>;
+  /** Import paths (folders, DICOMDIR files, .zip archives) that the main process can read. */
+  importPaths(paths: string[]): Promise<ImportReport>;
+  /** Electron only: the native open dialog (folders, DICOMDIR, .zip); serve mode rejects it. */
+  pickImportPaths(): Promise<string[]>;
+  /** Stage one file of a browser upload batch (serve mode and drag-and-drop); `relativePath` keeps folder structure. */
+  uploadFile(batchId: string, relativePath: string, bytes: ArrayBuffer): Promise<void>;
+  /** Import everything staged under `batchId`, then delete the staging folder. */
+  importUploaded(batchId: string): Promise<ImportReport>;
+  getAppInfo(): Promise<AppInfo>;
+  /** Prepare the series volume for reading; decoding continues in the background. */
+  openVolume(seriesId: number): Promise<VolumeInfo>;
+  /** Int16 HU of `sliceCount` slices from `firstSlice`; waits until they are decoded. */
+  getVolumeChunk(seriesId: number, firstSlice: number, sliceCount: number): Promise<ArrayBuffer>;
+}
+
+/** Every method name, for the transports; an unknown name is an error. */
+export const API_METHODS = [
+  'listPatients',
+  'listStudies',
+  'listSeries',
+  'getSeries',
+  'getThumbnail',
+  'importPaths',
+  'pickImportPaths',
+  'uploadFile',
+  'importUploaded',
+  'getAppInfo',
+  'openVolume',
+  'getVolumeChunk',
+] as const satisfies readonly (keyof LongitudeApi)[];
+
+export type ApiMethod = (typeof API_METHODS)[number];
+
+/** Compile-time check that API_METHODS lists every method of LongitudeApi. */
+type Missing = Exclude<keyof LongitudeApi, ApiMethod>;
+const _allListed: Missing extends never ? true : never = true;
+void _allListed;
+
+export function isApiMethod(name: string): name is ApiMethod {
+  return (API_METHODS as readonly string[]).includes(name);
+}
+
+/** Events pushed from main to the renderer. */
+export interface LongitudeEvents {
+  onImportProgress: ImportProgress;
+  onVolumeProgress: { seriesId: number; slicesDecoded: number; sliceCount: number };
+}
+export type EventName = keyof LongitudeEvents;
+export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress'];
+
+/** A result the transports carry as raw bytes rather than JSON. */
+export const BINARY_METHODS: readonly ApiMethod[] = ['getThumbnail', 'getVolumeChunk'];
+
+/**
+ * Transports.
+ * - Electron: preload exposes `window.longitude = { invoke(method, args), on(event, listener) }`
+ *   on the channel `longitude:call` (args array) and `longitude:event`.
+ * - HTTP (serve mode): `POST /api/call/<method>` with `Authorization: Bearer <token>` and JSON
+ *   body `{ "args": [...] }`; JSON results come back as `{ "result": ... }`, BINARY_METHODS as
+ *   `application/octet-stream`; errors as `{ "error": message }` with a 4xx/5xx status.
+ *   `uploadFile` is `PUT /api/upload/<batchId>/<relativePath>` with the raw bytes as body.
+ *   Events: `GET /api/events?token=<token>` (server-sent events, `event: <name>`, JSON data).
+ */
+export const HTTP_TOKEN_HEADER = 'authorization';

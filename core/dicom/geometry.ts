@@ -1,0 +1,261 @@
+/**
+ * Series geometry from per-slice DICOM attributes, in patient LPS millimetres.
+ *
+ * DICOM PS3.3 C.7.6.2.1.1: ImageOrientationPatient holds the row direction
+ * (direction of increasing column index) then the column direction; ImagePositionPatient
+ * is the centre of the first transmitted voxel. PixelSpacing is [row spacing, column spacing],
+ * i.e. [distance between rows (along the column direction), distance between columns].
+ * The slice interval comes from the positions projected on the slice normal, never from
+ * SliceThickness, which describes the reconstruction kernel and is often different.
+ */
+import type { Mat3, Vec3, VolumeGeometry } from '../api/types';
+
+export interface SlicePlane {
+  /** ImagePositionPatient */
+  positionMm: Vec3;
+  /** ImageOrientationPatient: row direction (x) then column direction (y). */
+  orientation: [number, number, number, number, number, number];
+  /** PixelSpacing as stored: [row spacing, column spacing]. */
+  pixelSpacingMm: [number, number];
+  rows: number;
+  columns: number;
+}
+
+export interface StackResult<T> {
+  geometry: VolumeGeometry;
+  /** Input items in slice order (k = 0 … n−1), after dropping excluded items. */
+  ordered: T[];
+  /** Items that could not be part of the volume, with the reason. */
+  excluded: { item: T; reason: string }[];
+  warnings: string[];
+  gantryTiltDeg: number;
+}
+
+const EPS_DIR = 1e-3;
+
+export function cross(a: Vec3, b: Vec3): Vec3 {
+  return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
+}
+export function dot(a: Vec3, b: Vec3): number {
+  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+export function sub(a: Vec3, b: Vec3): Vec3 {
+  return [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+}
+export function norm(a: Vec3): number {
+  return Math.hypot(a[0], a[1], a[2]);
+}
+export function normalize(a: Vec3): Vec3 {
+  const n = norm(a);
+  if (n === 0) throw new Error('cannot normalize a zero vector');
+  return [a[0] / n, a[1] / n, a[2] / n];
+}
+
+export function rowDirection(o: SlicePlane['orientation']): Vec3 {
+  return normalize([o[0], o[1], o[2]]);
+}
+export function columnDirection(o: SlicePlane['orientation']): Vec3 {
+  return normalize([o[3], o[4], o[5]]);
+}
+export function sliceNormal(o: SlicePlane['orientation']): Vec3 {
+  return normalize(cross(rowDirection(o), columnDirection(o)));
+}
+
+function sameOrientation(a: SlicePlane['orientation'], b: SlicePlane['orientation']): boolean {
+  for (let i = 0; i < 6; i++) if (Math.abs(a[i] - b[i]) > EPS_DIR) return false;
+  return true;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmt(mm: number): string {
+  return `${Math.round(mm * 1000) / 1000} mm`;
+}
+
+/** Key that groups planes that can share one volume grid. */
+function gridKey(p: SlicePlane): string {
+  const o = p.orientation.map((v) => Math.round(v * 1000) / 1000).join(',');
+  const s = p.pixelSpacingMm.map((v) => Math.round(v * 10000) / 10000).join(',');
+  return `${p.rows}x${p.columns}|${o}|${s}`;
+}
+
+/**
+ * Sort planes along their normal and derive the volume geometry. Planes whose grid
+ * (size, orientation, pixel spacing) differs from the majority are excluded with a reason;
+ * duplicate positions keep the first plane. Missing slices, uneven spacing and gantry
+ * tilt are reported as warnings; the geometry follows the true positions (for a tilted
+ * stack the k axis follows the stack, so voxels stay where the scanner put them).
+ */
+export function stackSlices<T>(items: T[], planeOf: (item: T) => SlicePlane): StackResult<T> {
+  if (items.length === 0) throw new Error('no slices to stack');
+  const warnings: string[] = [];
+  const excluded: { item: T; reason: string }[] = [];
+
+  // Majority grid.
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = gridKey(planeOf(item));
+    const g = groups.get(key);
+    if (g) g.push(item);
+    else groups.set(key, [item]);
+  }
+  let main: T[] = [];
+  for (const g of groups.values()) if (g.length > main.length) main = g;
+  if (groups.size > 1) {
+    for (const g of groups.values()) {
+      if (g === main) continue;
+      for (const item of g) excluded.push({ item, reason: 'image size, orientation or pixel spacing differs from the rest of the series' });
+    }
+    warnings.push(`${items.length - main.length} of ${items.length} images excluded: their size, orientation or pixel spacing differs from the rest of the series`);
+  }
+
+  const first = planeOf(main[0]);
+  const normal = sliceNormal(first.orientation);
+  const withPos = main.map((item) => ({ item, d: dot(planeOf(item).positionMm, normal) }));
+  withPos.sort((a, b) => a.d - b.d);
+
+  // Duplicate positions (e.g. two acquisitions in one series): keep the first.
+  const ordered: { item: T; d: number }[] = [];
+  let duplicates = 0;
+  for (const e of withPos) {
+    const prev = ordered[ordered.length - 1];
+    if (prev && Math.abs(e.d - prev.d) < 1e-3) {
+      duplicates++;
+      excluded.push({ item: e.item, reason: `duplicate slice position (${fmt(e.d)} along the normal)` });
+      continue;
+    }
+    ordered.push(e);
+  }
+  if (duplicates > 0) warnings.push(`${duplicates} images share a slice position with another and were excluded`);
+
+  const rowDir = rowDirection(first.orientation);
+  const colDir = columnDirection(first.orientation);
+  const spacingX = first.pixelSpacingMm[1];
+  const spacingY = first.pixelSpacingMm[0];
+
+  let spacingZ = 1;
+  let kDir: Vec3 = normal;
+  let gantryTiltDeg = 0;
+  if (ordered.length === 1) {
+    warnings.push('single image: the slice interval is unknown and set to 1 mm');
+  } else {
+    const intervals: number[] = [];
+    for (let i = 1; i < ordered.length; i++) intervals.push(ordered[i].d - ordered[i - 1].d);
+    const typical = median(intervals);
+    // Missing slices: an interval close to a whole multiple (≥ 2) of the typical one.
+    let missing = 0;
+    const gaps: string[] = [];
+    let uneven = false;
+    for (let i = 0; i < intervals.length; i++) {
+      const ratio = intervals[i] / typical;
+      const whole = Math.round(ratio);
+      if (whole >= 2 && Math.abs(ratio - whole) < 0.1) {
+        missing += whole - 1;
+        gaps.push(`${whole - 1} between ${fmt(ordered[i].d)} and ${fmt(ordered[i + 1].d)}`);
+      } else if (Math.abs(intervals[i] - typical) > Math.max(0.01 * typical, 0.01)) {
+        uneven = true;
+      }
+    }
+    if (missing > 0) warnings.push(`${missing} missing slice${missing > 1 ? 's' : ''} (${gaps.slice(0, 3).join('; ')}${gaps.length > 3 ? '; …' : ''})`);
+    if (uneven) {
+      warnings.push(`uneven slice spacing: intervals from ${fmt(Math.min(...intervals))} to ${fmt(Math.max(...intervals))} (typical ${fmt(typical)})`);
+    }
+    spacingZ = typical;
+
+    // Gantry tilt: the stack direction (first → last position) is not the slice normal.
+    const firstPos = planeOf(ordered[0].item).positionMm;
+    const lastPos = planeOf(ordered[ordered.length - 1].item).positionMm;
+    const stack = sub(lastPos, firstPos);
+    const stackLen = norm(stack);
+    const cosAngle = Math.min(1, Math.abs(dot(stack, normal)) / stackLen);
+    const angle = (Math.acos(cosAngle) * 180) / Math.PI;
+    if (angle > 0.01) {
+      gantryTiltDeg = Math.round(angle * 100) / 100;
+      warnings.push(`gantry tilt of ${gantryTiltDeg}°: slices are not perpendicular to the stack; geometry follows the true slice positions`);
+      kDir = normalize(stack);
+      // Distance between slice origins along the stack.
+      spacingZ = (typical * stackLen) / Math.abs(dot(stack, normal));
+    }
+  }
+
+  const originMm = planeOf(ordered[0].item).positionMm;
+  const direction: Mat3 = [rowDir[0], rowDir[1], rowDir[2], colDir[0], colDir[1], colDir[2], kDir[0], kDir[1], kDir[2]];
+  return {
+    geometry: {
+      dims: [first.columns, first.rows, ordered.length],
+      spacingMm: [spacingX, spacingY, spacingZ],
+      originMm: [originMm[0], originMm[1], originMm[2]],
+      direction,
+    },
+    ordered: ordered.map((e) => e.item),
+    excluded,
+    warnings,
+    gantryTiltDeg,
+  };
+}
+
+/** LPS position of the centre of voxel (i, j, k). */
+export function indexToLps(g: VolumeGeometry, ijk: Vec3): Vec3 {
+  const [sx, sy, sz] = g.spacingMm;
+  const d = g.direction;
+  const a = ijk[0] * sx;
+  const b = ijk[1] * sy;
+  const c = ijk[2] * sz;
+  return [
+    g.originMm[0] + d[0] * a + d[3] * b + d[6] * c,
+    g.originMm[1] + d[1] * a + d[4] * b + d[7] * c,
+    g.originMm[2] + d[2] * a + d[5] * b + d[8] * c,
+  ];
+}
+
+/** Continuous voxel index of an LPS point (inverse of indexToLps; direction may be non-orthogonal). */
+export function lpsToIndex(g: VolumeGeometry, p: Vec3): Vec3 {
+  const d = g.direction;
+  const m = [
+    [d[0] * g.spacingMm[0], d[3] * g.spacingMm[1], d[6] * g.spacingMm[2]],
+    [d[1] * g.spacingMm[0], d[4] * g.spacingMm[1], d[7] * g.spacingMm[2]],
+    [d[2] * g.spacingMm[0], d[5] * g.spacingMm[1], d[8] * g.spacingMm[2]],
+  ];
+  const r = sub(p, g.originMm);
+  const det =
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+    m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+  if (Math.abs(det) < 1e-12) throw new Error('degenerate volume geometry');
+  // Cramer's rule.
+  const solve = (col: number): number => {
+    const mm = m.map((row) => [...row]);
+    for (let i = 0; i < 3; i++) mm[i][col] = r[i];
+    return (
+      (mm[0][0] * (mm[1][1] * mm[2][2] - mm[1][2] * mm[2][1]) -
+        mm[0][1] * (mm[1][0] * mm[2][2] - mm[1][2] * mm[2][0]) +
+        mm[0][2] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0])) /
+      det
+    );
+  };
+  return [solve(0), solve(1), solve(2)];
+}
+
+/**
+ * Patient-orientation label of a direction in LPS (DICOM PS3.3 C.7.6.1.1.1):
+ * +x → L, −x → R, +y → P, −y → A, +z → H (S), −z → F (I). Components under
+ * `minFraction` of the largest are left out; the largest comes first ("LP", "S").
+ */
+export function orientationLabel(v: Vec3, minFraction = 0.25): string {
+  const parts: { label: string; w: number }[] = [
+    { label: v[0] >= 0 ? 'L' : 'R', w: Math.abs(v[0]) },
+    { label: v[1] >= 0 ? 'P' : 'A', w: Math.abs(v[1]) },
+    { label: v[2] >= 0 ? 'S' : 'I', w: Math.abs(v[2]) },
+  ];
+  const max = Math.max(...parts.map((p) => p.w));
+  if (max === 0) return '';
+  return parts
+    .filter((p) => p.w >= max * minFraction)
+    .sort((a, b) => b.w - a.w)
+    .map((p) => p.label)
+    .join('');
+}

@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { rendererConfig } from './renderer/vite.config';
+
+// One build for both shells: out/main + out/preload for Electron, out/renderer is
+// also what serve mode serves. Native modules stay external (better-sqlite3 is
+// rebuilt for Electron's ABI on a user's machine, see README).
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'main/electron/index.ts'),
+          'library.worker': resolve(__dirname, 'main/services/workers/library.worker.ts'),
+        },
+        external: ['better-sqlite3', 'onnxruntime-node'],
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      // A sandboxed preload must be CommonJS.
+      rollupOptions: {
+        input: { index: resolve(__dirname, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    ...rendererConfig,
+    build: { ...rendererConfig.build, outDir: resolve(__dirname, 'out/renderer') },
+  },
+});

@@ -1,0 +1,92 @@
+/**
+ * Command line: `npm run -s cli -- <command> [--home DIR] [--json]` or `longitude <command>`.
+ *   import <path...>   folders (recursive), DICOMDIR files or .zip archives
+ *   list               patients → studies → series in the library
+ *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series
+ */
+import { LibraryService } from './services/libraryService';
+import { appVersion, parseArgs, resolveHome } from './shell/options';
+
+const USAGE = `usage: longitude <command> [options]
+  import <path...> [--json]   import folders, DICOMDIR files or .zip archives
+  list [--json]               list patients, studies and series
+  series <id> [--json]        describe one series (geometry, warnings, HU statistics)
+options: --home <dir> (or LONGITUDE_HOME) chooses the library folder`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positional, flags } = parseArgs(argv, ['json', 'help']);
+  const [command, ...rest] = positional;
+  if (!command || flags.help) {
+    console.log(USAGE);
+    return command ? 0 : 2;
+  }
+  const json = flags.json === true;
+  const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
+  const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
+
+  if (!['import', 'list', 'series'].includes(command)) {
+    console.error(`unknown command "${command}"\n${USAGE}`);
+    return 2;
+  }
+  const service = new LibraryService({ homeDir, mode: 'serve', version: appVersion(), workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined });
+  try {
+    if (command === 'import') {
+      if (rest.length === 0) {
+        console.error('import needs at least one path');
+        return 2;
+      }
+      const report = await service.importPaths(rest);
+      print(report, () =>
+        [
+          `imported ${report.imported}, duplicates ${report.duplicates}, skipped ${report.skipped} (${report.durationMs} ms)`,
+          ...report.files.filter((f) => f.outcome === 'skipped').map((f) => `  skipped ${f.file}: ${f.reason}`),
+          ...report.series.map((s) => `  series ${s.id} "${s.description}" ${s.sliceCount} slices${s.warnings.length ? ` — ${s.warnings.join('; ')}` : ''}`),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    if (command === 'list') {
+      const patients = await service.listPatients();
+      const tree = [];
+      for (const p of patients) {
+        const studies = [];
+        for (const st of await service.listStudies(p.id)) studies.push({ ...st, series: await service.listSeries(st.id) });
+        tree.push({ ...p, studies });
+      }
+      print({ patients: tree }, () =>
+        tree
+          .map((p) =>
+            [`${p.name || '(no name)'} [${p.patientId || 'no ID'}]`, ...p.studies.flatMap((st) => [`  ${st.date ?? '????-??-??'} ${st.description}`, ...st.series.map((s) => `    #${s.id} ${s.modality} ${s.description} (${s.sliceCount} slices)`)])].join('\n'),
+          )
+          .join('\n') || '(library is empty)',
+      );
+      return 0;
+    }
+    const id = Number(rest[0]);
+    if (!Number.isInteger(id)) {
+      console.error('series needs a numeric series id (see "list")');
+      return 2;
+    }
+    const detail = await service.getSeries(id);
+    const { stats } = await service.volumeStats(id);
+    const out = { ...detail, huStats: stats };
+    print(out, () =>
+      [
+        `series ${id}: ${detail.modality} "${detail.description}"`,
+        `  dims ${detail.geometry.dims.join('×')}, spacing ${detail.geometry.spacingMm.map((v) => v.toFixed(4)).join(' × ')} mm`,
+        `  origin ${detail.geometry.originMm.map((v) => v.toFixed(2)).join(', ')} (LPS mm)`,
+        `  transfer syntaxes: ${detail.transferSyntaxes.map((t) => t.name).join(', ')}`,
+        `  HU min ${stats.minHu}, max ${stats.maxHu}, mean ${stats.meanHu.toFixed(2)}, SD ${stats.sdHu.toFixed(2)}`,
+        ...detail.warnings.map((w) => `  warning: ${w}`),
+      ].join('\n'),
+    );
+    return 0;
+  } catch (err) {
+    console.error(`error: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    await service.close();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,95 @@
+/**
+ * Electron shell: one window, the renderer sandboxed, the API over IPC on the app's own
+ * channels. No logic here beyond wiring; the services are the same as in serve mode.
+ */
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BINARY_METHODS, isApiMethod, type ApiMethod } from '../../core/api/contract';
+import { CONTENT_SECURITY_POLICY } from '../server/server';
+import { LibraryService } from '../services/libraryService';
+import { appVersion, parseArgs, resolveHome } from '../shell/options';
+
+const CALL_CHANNEL = 'longitude:call';
+const EVENT_CHANNEL = 'longitude:event';
+
+const rendererIndex = join(import.meta.dirname, '..', 'renderer', 'index.html');
+const rendererUrl = pathToFileURL(rendererIndex).href;
+
+let service: LibraryService | null = null;
+let mainWindow: BrowserWindow | null = null;
+
+function isOwnFrame(event: IpcMainInvokeEvent): boolean {
+  const url = event.senderFrame?.url ?? '';
+  return mainWindow !== null && event.sender === mainWindow.webContents && url.split(/[?#]/)[0] === rendererUrl;
+}
+
+async function createWindow(): Promise<void> {
+  mainWindow = new BrowserWindow({
+    width: 1600,
+    height: 1000,
+    backgroundColor: '#0b0d10',
+    title: 'Longitude',
+    webPreferences: {
+      preload: join(import.meta.dirname, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  const wc = mainWindow.webContents;
+  // No navigation away from the app and no new windows; external links open in the OS browser.
+  wc.on('will-navigate', (e, url) => {
+    if (url !== rendererUrl) e.preventDefault();
+  });
+  wc.setWindowOpenHandler(({ url }) => {
+    if (/^https?:/.test(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  await mainWindow.loadURL(rendererUrl);
+}
+
+app.whenReady().then(async () => {
+  const { flags } = parseArgs(process.argv.slice(1));
+  const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
+  service = new LibraryService({
+    homeDir,
+    mode: 'electron',
+    version: appVersion(),
+    pickImportPaths: async () => {
+      const r = await dialog.showOpenDialog(mainWindow!, {
+        title: 'Import DICOM',
+        properties: ['openFile', 'openDirectory', 'multiSelections'],
+        filters: [{ name: 'DICOM, DICOMDIR or zip', extensions: ['*'] }],
+      });
+      return r.canceled ? [] : r.filePaths;
+    },
+  });
+
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  });
+  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+
+  ipcMain.handle(CALL_CHANNEL, async (event, method: unknown, args: unknown) => {
+    if (!isOwnFrame(event)) throw new Error('IPC from an unknown sender was refused');
+    if (typeof method !== 'string' || !isApiMethod(method)) throw new Error(`unknown API method "${String(method)}"`);
+    const fn = service![method as ApiMethod] as (...a: unknown[]) => Promise<unknown>;
+    const result = await fn.apply(service, Array.isArray(args) ? args : []);
+    return BINARY_METHODS.includes(method as ApiMethod) ? new Uint8Array(result as ArrayBuffer) : result;
+  });
+  service.events.on('event', (name: string, payload: unknown) => mainWindow?.webContents.send(EVENT_CHANNEL, name, payload));
+
+  await createWindow();
+});
+
+app.on('web-contents-created', (_e, contents) => {
+  contents.on('will-attach-webview', (e) => e.preventDefault());
+});
+
+app.on('window-all-closed', async () => {
+  await service?.close();
+  app.quit();
+});

@@ -1,0 +1,285 @@
+/**
+ * Import: files → header parse + content-addressed copy (worker threads) → group into
+ * patient/study/series → one registry transaction → report.
+ * Files are safely on disk before any row refers to them; if the transaction fails,
+ * the files this import created are removed again, so nothing is half-imported.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, createWriteStream, existsSync, openSync, readSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yauzl from 'yauzl';
+import type { ImportFileResult, ImportProgress, ImportReport } from '../../../core/api/types';
+import { readDicomHeader } from '../dicom/header';
+import type { Db } from '../registry/db';
+import type { WorkerPool } from '../workers/pool';
+import type { StoreFileResult } from './storeFile';
+import {
+  effectiveUids,
+  findInstanceBySop,
+  getSeriesRow,
+  insertInstance,
+  refreshSeriesGeometry,
+  upsertPatient,
+  upsertSeries,
+  upsertStudy,
+} from './catalog';
+
+interface Source {
+  path: string;
+  label: string;
+}
+
+export interface ImportContext {
+  db: Db;
+  homeDir: string;
+  pool: WorkerPool;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) walk(p, out);
+    else if (entry.isFile()) out.push(p);
+  }
+}
+
+function isZip(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const b = Buffer.alloc(4);
+    readSync(fd, b, 0, 4, 0);
+    return b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function isDicomDirFile(path: string): boolean {
+  return basename(path).toUpperCase() === 'DICOMDIR';
+}
+
+/** Find a DICOMDIR-referenced file, whose ID may differ in case from the file system (ISO 9660 media). */
+function resolveReferenced(root: string, fileId: string): string | null {
+  let current = root;
+  for (const part of fileId.split('/')) {
+    const exact = join(current, part);
+    if (existsSync(exact)) {
+      current = exact;
+      continue;
+    }
+    const match = existsSync(current) ? readdirSync(current).find((n) => n.toUpperCase() === part.toUpperCase()) : undefined;
+    if (!match) return null;
+    current = join(current, match);
+  }
+  return current;
+}
+
+/** Extract a zip into `destDir`, refusing entries that would escape it (zip-slip). */
+async function extractZip(zipPath: string, destDir: string): Promise<{ extracted: Source[]; rejected: ImportFileResult[] }> {
+  const extracted: Source[] = [];
+  const rejected: ImportFileResult[] = [];
+  const zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(zipPath, { lazyEntries: true }, (err, z) => (err ? rej(err) : res(z!))));
+  await new Promise<void>((res, rej) => {
+    zip.on('error', rej);
+    zip.on('end', () => res());
+    zip.on('entry', (entry: yauzl.Entry) => {
+      const label = `${zipPath}!/${entry.fileName}`;
+      if (entry.fileName.endsWith('/')) {
+        zip.readEntry();
+        return;
+      }
+      const target = resolve(destDir, entry.fileName);
+      if (!target.startsWith(resolve(destDir) + sep)) {
+        rejected.push({ file: label, outcome: 'skipped', reason: 'zip entry path points outside the archive folder' });
+        zip.readEntry();
+        return;
+      }
+      zip.openReadStream(entry, (err, stream) => {
+        if (err || !stream) {
+          rejected.push({ file: label, outcome: 'skipped', reason: `cannot read zip entry (${err?.message ?? 'no data'})` });
+          zip.readEntry();
+          return;
+        }
+        mkdirSync(dirname(target), { recursive: true });
+        pipeline(stream, createWriteStream(target))
+          .then(() => {
+            extracted.push({ path: target, label });
+            zip.readEntry();
+          })
+          .catch((e: Error) => {
+            rejected.push({ file: label, outcome: 'skipped', reason: `cannot extract zip entry (${e.message})` });
+            zip.readEntry();
+          });
+      });
+    });
+    zip.readEntry();
+  });
+  zip.close();
+  return { extracted, rejected };
+}
+
+async function collectSources(paths: string[], stagingDir: string): Promise<{ sources: Source[]; early: ImportFileResult[] }> {
+  const sources: Source[] = [];
+  const early: ImportFileResult[] = [];
+  for (const input of paths) {
+    const abs = resolve(input);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch {
+      early.push({ file: input, outcome: 'skipped', reason: 'path does not exist' });
+      continue;
+    }
+    if (st.isDirectory()) {
+      const files: string[] = [];
+      walk(abs, files);
+      files.sort();
+      for (const f of files) {
+        if (f.toLowerCase().endsWith('.zip') && isZip(f)) {
+          const inner = await collectSources([f], stagingDir);
+          sources.push(...inner.sources);
+          early.push(...inner.early);
+        } else sources.push({ path: f, label: f });
+      }
+    } else if (isDicomDirFile(abs)) {
+      let referenced: string[] = [];
+      try {
+        referenced = readDicomHeader(readFileSync(abs), abs).referencedFiles ?? [];
+      } catch (err) {
+        early.push({ file: input, outcome: 'skipped', reason: `unreadable DICOMDIR (${(err as Error).message})` });
+        continue;
+      }
+      for (const id of referenced) {
+        const p = resolveReferenced(dirname(abs), id);
+        if (p) sources.push({ path: p, label: p });
+        else early.push({ file: join(dirname(abs), id), outcome: 'skipped', reason: 'referenced by DICOMDIR but missing' });
+      }
+    } else if (isZip(abs)) {
+      const dest = join(stagingDir, `zip-${randomBytes(4).toString('hex')}`);
+      mkdirSync(dest, { recursive: true });
+      try {
+        const { extracted, rejected } = await extractZip(abs, dest);
+        early.push(...rejected);
+        extracted.sort((a, b) => a.label.localeCompare(b.label));
+        for (const s of extracted) {
+          if (isDicomDirFile(s.path)) continue; // the archive's files are imported directly
+          sources.push(s);
+        }
+      } catch (err) {
+        early.push({ file: input, outcome: 'skipped', reason: `unreadable zip archive (${(err as Error).message})` });
+      }
+    } else {
+      sources.push({ path: abs, label: input });
+    }
+  }
+  return { sources, early };
+}
+
+export async function importPaths(paths: string[], ctx: ImportContext): Promise<ImportReport> {
+  const started = performance.now();
+  const { db, homeDir, pool } = ctx;
+  const progress = (p: ImportProgress) => ctx.onProgress?.(p);
+  const stagingDir = join(homeDir, 'tmp', `import-${Date.now()}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(stagingDir, { recursive: true });
+  try {
+    progress({ phase: 'scanning', done: 0, total: paths.length });
+    const { sources, early } = await collectSources(paths, stagingDir);
+    const results: ImportFileResult[] = [...early];
+
+    // Read + copy in the workers.
+    let done = 0;
+    progress({ phase: 'reading', done, total: sources.length });
+    const stored: StoreFileResult[] = await Promise.all(
+      sources.map((s) =>
+        pool
+          .run('storeFile', { sourcePath: s.path, label: s.label, homeDir })
+          .catch((err: Error): StoreFileResult => ({ ok: false, label: s.label, reason: `internal error: ${err.message}` }))
+          .finally(() => {
+            done++;
+            if (done % 16 === 0 || done === sources.length) progress({ phase: 'reading', done, total: sources.length });
+          }),
+      ),
+    );
+
+    // Register in one transaction.
+    progress({ phase: 'registering', done: 0, total: stored.length });
+    const created = stored.filter((s) => s.ok && s.created).map((s) => (s.ok ? s.relPath : ''));
+    const registered = new Set<string>();
+    const touchedSeries = new Map<number, string[]>();
+    const fileResults: ImportFileResult[] = [];
+    try {
+      db.transaction(() => {
+        // Several files of this batch may carry the same SOP Instance UID.
+        const seenInBatch = new Map<string, string>();
+        for (const s of stored) {
+          if (!s.ok) {
+            fileResults.push({ file: s.label, outcome: 'skipped', reason: s.reason });
+            continue;
+          }
+          const h = s.header;
+          const uids = effectiveUids(h, s.sha256);
+          const existing = findInstanceBySop(db, uids.sop);
+          const batchSha = seenInBatch.get(uids.sop);
+          if (existing || batchSha) {
+            const sameContent = (existing?.sha256 ?? batchSha) === s.sha256;
+            fileResults.push(
+              sameContent
+                ? { file: s.label, outcome: 'duplicate', reason: 'already in the library', seriesInstanceUid: uids.series }
+                : { file: s.label, outcome: 'skipped', reason: `a different file with SOP Instance UID ${uids.sop} is already in the library`, seriesInstanceUid: uids.series },
+            );
+            if (sameContent) registered.add(s.relPath);
+            continue;
+          }
+          seenInBatch.set(uids.sop, s.sha256);
+          const patientId = upsertPatient(db, h);
+          const studyId = upsertStudy(db, patientId, uids.study, uids.derived.study, h);
+          const seriesId = upsertSeries(db, studyId, uids.series, uids.derived.series, h);
+          insertInstance(db, seriesId, uids.sop, uids.derived.sop, h, s);
+          registered.add(s.relPath);
+          const warnings = touchedSeries.get(seriesId) ?? [];
+          if (uids.derived.study) warnings.push('UID: Study Instance UID is empty; a stable UID was derived from the patient and study attributes');
+          if (uids.derived.series) warnings.push('UID: Series Instance UID is empty; a stable UID was derived from the series attributes');
+          if (uids.derived.sop) warnings.push('UID: SOP Instance UIDs are empty; UIDs were derived from the file contents');
+          touchedSeries.set(seriesId, warnings);
+          fileResults.push({ file: s.label, outcome: 'imported', seriesInstanceUid: uids.series });
+        }
+        for (const [seriesId, warnings] of touchedSeries) refreshSeriesGeometry(db, seriesId, [...new Set(warnings)]);
+      })();
+    } catch (err) {
+      // Nothing was registered: remove what this import copied and report every file.
+      await Promise.all(created.map((rel) => fsp.rm(join(homeDir, rel), { force: true })));
+      const reason = `registry write failed, nothing from this import was kept (${(err as Error).message})`;
+      results.push(...stored.map((s): ImportFileResult => ({ file: s.label, outcome: 'skipped', reason: s.ok ? reason : s.reason })));
+      return finish(results, [], started, progress);
+    }
+    // Files copied for rows that were not written (conflicts) are orphans: remove them.
+    await Promise.all(created.filter((rel) => !registered.has(rel)).map((rel) => fsp.rm(join(homeDir, rel), { force: true })));
+    results.push(...fileResults);
+    const series = [...touchedSeries.keys()].map((id) => {
+      const row = getSeriesRow(db, id)!;
+      return { id, seriesInstanceUid: row.seriesInstanceUid, description: row.description, sliceCount: row.sliceCount, warnings: row.warnings };
+    });
+    return finish(results, series, started, progress);
+  } finally {
+    await fsp.rm(stagingDir, { recursive: true, force: true });
+  }
+}
+
+function finish(files: ImportFileResult[], series: ImportReport['series'], started: number, progress: (p: ImportProgress) => void): ImportReport {
+  const count = (o: ImportFileResult['outcome']) => files.filter((f) => f.outcome === o).length;
+  progress({ phase: 'done', done: files.length, total: files.length });
+  return { imported: count('imported'), duplicates: count('duplicate'), skipped: count('skipped'), files, series, durationMs: Math.round(performance.now() - started) };
+}
+
+/** Relative library path → absolute, refusing anything outside the home folder. */
+export function libraryFile(homeDir: string, relPath: string): string {
+  const abs = resolve(homeDir, relPath);
+  const rel = relative(resolve(homeDir), abs);
+  if (rel.startsWith('..') || rel.includes(`..${sep}`)) throw new Error(`path outside the library: ${relPath}`);
+  return abs;
+}

@@ -1,0 +1,202 @@
+/**
+ * The main-process implementation of the API contract. Both shells (Electron IPC and
+ * the HTTP server) expose this one object; neither adds logic of its own.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { LongitudeApi, LongitudeEvents, EventName } from '../../core/api/contract';
+import type { AppInfo, HuStats, ImportReport, SeriesDetail, VolumeInfo } from '../../core/api/types';
+import { huStats } from '../../core/volume/stats';
+import { transferSyntaxName } from './dicom/decode/index';
+import { openRegistry, type Db } from './registry/db';
+import { WorkerPool } from './workers/pool';
+import { getSeriesRow, getStudyAndPatient, listInstances, listPatients, listSeries, listStudies, stackSeries, type SeriesRow } from './library/catalog';
+import { importPaths } from './library/importer';
+import { encodeGrayPng, thumbnailFromSlice } from './library/png';
+import { VolumeLoader, type LoadedVolume } from './library/volumeLoader';
+
+export class NotFoundError extends Error {
+  readonly status = 404;
+}
+export class BadRequestError extends Error {
+  readonly status = 400;
+}
+
+export interface LibraryServiceOptions {
+  homeDir: string;
+  mode: AppInfo['mode'];
+  version?: string;
+  /** Electron supplies the native dialog; serve mode has none. */
+  pickImportPaths?: () => Promise<string[]>;
+  workers?: number;
+}
+
+/** Chunks of this many slices travel between main and renderer. */
+const CHUNK_SLICES = 8;
+
+export class LibraryService implements LongitudeApi {
+  readonly events = new EventEmitter();
+  readonly db: Db;
+  readonly homeDir: string;
+  private readonly pool: WorkerPool;
+  private readonly volumes: VolumeLoader;
+  private importQueue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: LibraryServiceOptions) {
+    this.homeDir = resolve(opts.homeDir);
+    mkdirSync(join(this.homeDir, 'library'), { recursive: true });
+    this.db = openRegistry(join(this.homeDir, 'registry.sqlite'));
+    this.pool = new WorkerPool(opts.workers);
+    this.volumes = new VolumeLoader(this.pool, this.homeDir, (seriesId, slicesDecoded, sliceCount) =>
+      this.emit('onVolumeProgress', { seriesId, slicesDecoded, sliceCount }),
+    );
+  }
+
+  emit<E extends EventName>(name: E, payload: LongitudeEvents[E]): void {
+    this.events.emit('event', name, payload);
+  }
+
+  async close(): Promise<void> {
+    await this.importQueue.catch(() => undefined);
+    await this.pool.close();
+    this.db.close();
+  }
+
+  async listPatients() {
+    return listPatients(this.db);
+  }
+  async listStudies(patientRowId: number) {
+    return listStudies(this.db, requireInt(patientRowId, 'patient id'));
+  }
+  async listSeries(studyRowId: number) {
+    return listSeries(this.db, requireInt(studyRowId, 'study id'));
+  }
+
+  private seriesRow(seriesId: number): SeriesRow {
+    const row = getSeriesRow(this.db, requireInt(seriesId, 'series id'));
+    if (!row) throw new NotFoundError(`series ${seriesId} is not in the library`);
+    return row;
+  }
+
+  async getSeries(seriesId: number): Promise<SeriesDetail> {
+    const row = this.seriesRow(seriesId);
+    if (!row.geometry) throw new BadRequestError(`series ${seriesId} (${row.modality} "${row.description}") has no image volume`);
+    const { study, patient } = getStudyAndPatient(this.db, row.studyRowId);
+    const syntaxes = this.db.prepare('SELECT DISTINCT transfer_syntax_uid AS uid FROM instances WHERE series_id = ?').all(row.id) as { uid: string }[];
+    const { uidDerived: _u, windowCenter, windowWidth, ...rest } = row;
+    return {
+      ...rest,
+      geometry: row.geometry,
+      patient,
+      study,
+      transferSyntaxes: syntaxes.map((s) => ({ uid: s.uid, name: transferSyntaxName(s.uid) })),
+      defaultWindow: windowCenter !== null && windowWidth !== null && windowWidth > 0 ? { center: windowCenter, width: windowWidth } : null,
+    };
+  }
+
+  importPaths(paths: string[]): Promise<ImportReport> {
+    if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === 'string' && p.length > 0)) {
+      return Promise.reject(new BadRequestError('importPaths needs a list of file or folder paths'));
+    }
+    // Imports run one at a time so two batches never race on the same series.
+    const run = this.importQueue.then(() =>
+      importPaths(paths, { db: this.db, homeDir: this.homeDir, pool: this.pool, onProgress: (p) => this.emit('onImportProgress', p) }),
+    );
+    this.importQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async pickImportPaths(): Promise<string[]> {
+    if (!this.opts.pickImportPaths) throw new BadRequestError('the file dialog exists only in the desktop app; give a path or upload files instead');
+    return this.opts.pickImportPaths();
+  }
+
+  private uploadDir(batchId: string): string {
+    if (typeof batchId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(batchId)) throw new BadRequestError(`invalid upload batch id "${String(batchId)}"`);
+    return join(this.homeDir, 'tmp', `upload-${batchId}`);
+  }
+
+  async uploadFile(batchId: string, relativePath: string, bytes: ArrayBuffer | Uint8Array): Promise<void> {
+    const dir = this.uploadDir(batchId);
+    if (typeof relativePath !== 'string' || relativePath.length === 0) throw new BadRequestError('upload needs a file name');
+    const target = resolve(dir, relativePath.replace(/^[/\\]+/, ''));
+    if (!target.startsWith(dir + sep)) throw new BadRequestError(`upload path "${relativePath}" points outside its batch`);
+    mkdirSync(dirname(target), { recursive: true });
+    await fsp.writeFile(target, bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
+  }
+
+  async importUploaded(batchId: string): Promise<ImportReport> {
+    const dir = this.uploadDir(batchId);
+    if (!existsSync(dir)) throw new NotFoundError(`upload batch ${batchId} has no files`);
+    try {
+      const report = await this.importPaths([dir]);
+      // Report names relative to the batch, as the user chose them.
+      for (const f of report.files) if (f.file.startsWith(dir + sep)) f.file = f.file.slice(dir.length + 1);
+      return report;
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async getAppInfo(): Promise<AppInfo> {
+    return { version: this.opts.version ?? '0.0.0', mode: this.opts.mode, homeDir: this.homeDir };
+  }
+
+  private loadVolume(seriesId: number): LoadedVolume {
+    const cached = this.volumes.get(seriesId);
+    if (cached) return cached;
+    const row = this.seriesRow(seriesId);
+    const stack = stackSeries(listInstances(this.db, row.id));
+    if (!stack || !row.geometry) throw new BadRequestError(`series ${seriesId} (${row.modality} "${row.description}") has no image volume`);
+    return this.volumes.open(row.id, stack.geometry, stack.ordered);
+  }
+
+  async openVolume(seriesId: number): Promise<VolumeInfo> {
+    const vol = this.loadVolume(seriesId);
+    return { seriesId: vol.seriesId, geometry: vol.geometry, chunkSlices: CHUNK_SLICES };
+  }
+
+  async getVolumeChunk(seriesId: number, firstSlice: number, sliceCount: number): Promise<ArrayBuffer> {
+    const vol = this.loadVolume(seriesId);
+    await this.volumes.waitForSlices(vol, firstSlice, sliceCount);
+    const sliceLen = vol.geometry.dims[0] * vol.geometry.dims[1];
+    const view = vol.voxels.subarray(firstSlice * sliceLen, (firstSlice + sliceCount) * sliceLen);
+    return view.slice().buffer;
+  }
+
+  /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */
+  async volumeStats(seriesId: number): Promise<{ volume: LoadedVolume; stats: HuStats }> {
+    const vol = this.loadVolume(seriesId);
+    await vol.complete;
+    return { volume: vol, stats: huStats(vol.voxels) };
+  }
+
+  async getThumbnail(seriesId: number): Promise<ArrayBuffer> {
+    const row = this.seriesRow(seriesId);
+    const cacheFile = join(this.homeDir, 'cache', 'thumbnails', `${row.seriesInstanceUid}-${row.sliceCount}.png`);
+    if (existsSync(cacheFile)) return toArrayBuffer(readFileSync(cacheFile));
+    const stack = stackSeries(listInstances(this.db, row.id));
+    if (!stack) throw new BadRequestError(`series ${seriesId} has no image to show`);
+    const mid = stack.ordered[Math.floor(stack.ordered.length / 2)];
+    const decoded = await this.pool.run('decodeInstanceFile', { path: join(this.homeDir, mid.path), label: mid.path }, { priority: true });
+    const frame = decoded.frames[mid.frameIndex];
+    const center = row.windowCenter ?? 40;
+    const width = row.windowWidth && row.windowWidth > 0 ? row.windowWidth : 400;
+    const t = thumbnailFromSlice(frame, decoded.columns, decoded.rows, center, width);
+    const png = encodeGrayPng(t.pixels, t.width, t.height);
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    await fsp.writeFile(cacheFile, png);
+    return toArrayBuffer(png);
+  }
+}
+
+function toArrayBuffer(b: Buffer): ArrayBuffer {
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+}
+
+function requireInt(v: unknown, what: string): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new BadRequestError(`${what} must be an integer, got ${JSON.stringify(v)}`);
+  return n;
+}

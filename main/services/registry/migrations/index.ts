@@ -1,0 +1,11 @@
+import { m0010Initial } from './0010-initial';
+
+export interface Migration {
+  /** Numbered in steps of ten; recorded in PRAGMA user_version. */
+  version: number;
+  name: string;
+  up: string;
+}
+
+/** In order. Add a file per migration and list it here. */
+export const MIGRATIONS: readonly Migration[] = [m0010Initial];

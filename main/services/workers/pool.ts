@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { WorkerTasks } from './library.worker';
+
+type TaskName = keyof WorkerTasks;
+type TaskArg<K extends TaskName> = Parameters<WorkerTasks[K]>[0];
+type TaskResult<K extends TaskName> = Awaited<ReturnType<WorkerTasks[K]>>;
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+}
+interface Job {
+  id: number;
+  task: TaskName;
+  arg: unknown;
+  pending: Pending;
+}
+
+/**
+ * The worker script next to this module: the bundled .js in the Electron build,
+ * the .ts source (loaded through tsx) in serve mode, the CLI and tests.
+ */
+function workerFile(): { file: string; execArgv: string[] } {
+  const js = fileURLToPath(new URL('./library.worker.js', import.meta.url));
+  if (existsSync(js)) return { file: js, execArgv: [] };
+  const ts = fileURLToPath(new URL('./library.worker.ts', import.meta.url));
+  return { file: ts, execArgv: ['--import', 'tsx'] };
+}
+
+/**
+ * A fixed pool of worker threads running the pure tasks of library.worker.ts.
+ * The caller's types come from the task functions themselves.
+ */
+export class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: Job[] = [];
+  private readonly running = new Map<Worker, Job>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size = Math.max(1, Math.min(cpus().length, 8))) {
+    const { file, execArgv } = workerFile();
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(file, { execArgv });
+      w.unref();
+      w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => this.onMessage(w, msg));
+      w.on('error', (err) => this.onCrash(w, err));
+      this.workers.push(w);
+      this.idle.push(w);
+    }
+  }
+
+  run<K extends TaskName>(task: K, arg: TaskArg<K>, opts: { priority?: boolean } = {}): Promise<TaskResult<K>> {
+    if (this.closed) return Promise.reject(new Error('worker pool is closed'));
+    return new Promise((resolve, reject) => {
+      const job: Job = { id: this.nextId++, task, arg, pending: { resolve: resolve as (v: unknown) => void, reject } };
+      if (opts.priority) this.queue.unshift(job);
+      else this.queue.push(job);
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const w = this.idle.pop()!;
+      const job = this.queue.shift()!;
+      this.running.set(w, job);
+      w.ref();
+      w.postMessage({ id: job.id, task: job.task, arg: job.arg });
+    }
+  }
+
+  private onMessage(w: Worker, msg: { id: number; ok: boolean; result?: unknown; error?: string }): void {
+    const job = this.running.get(w);
+    this.running.delete(w);
+    w.unref();
+    this.idle.push(w);
+    if (job && job.id === msg.id) {
+      if (msg.ok) job.pending.resolve(msg.result);
+      else job.pending.reject(new Error(msg.error ?? 'worker task failed'));
+    }
+    this.pump();
+  }
+
+  private onCrash(w: Worker, err: Error): void {
+    const job = this.running.get(w);
+    this.running.delete(w);
+    job?.pending.reject(new Error(`worker crashed: ${err.message}`));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.pending.reject(new Error('worker pool closed'));
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
