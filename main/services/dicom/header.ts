@@ -10,7 +10,12 @@ import type { SlicePlane } from '../../../core/dicom/geometry';
 import type { Vec3 } from '../../../core/api/types';
 
 // dcmjs logs recoverable oddities (unknown VRs, …) to the console; they are not errors here.
-(dcmjs as unknown as { log: { setLevel(level: string): void } }).log.setLevel('error');
+{
+  const log = (dcmjs as unknown as { log: { setLevel(l: string): void; getLogger(n: string): { setLevel(l: string): void } } }).log;
+  log.setLevel('error');
+  // "Invalid vr type xs - using US" and the like: dcmjs recovers, so do we.
+  log.getLogger('validation.dcmjs').setLevel('silent');
+}
 
 const { DicomMessage, ReadBufferStream } = dcmjs.data as unknown as {
   DicomMessage: {

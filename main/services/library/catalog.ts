@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { stackSlices, type StackResult } from '../../../core/dicom/geometry';
+import { isVolumeImageSopClass } from '../../../core/dicom/sopClass';
 import { uidFromHashHex } from '../../../core/dicom/uids';
 import type { PatientSummary, SeriesSummary, StudySummary, VolumeGeometry } from '../../../core/api/types';
 import type { Db } from '../registry/db';
@@ -167,6 +168,7 @@ export interface SliceSource {
 export function stackSeries(instances: InstanceRow[]): StackResult<SliceSource> | null {
   const sources: SliceSource[] = [];
   for (const inst of instances) {
+    if (!isVolumeImageSopClass(inst.sopClassUid)) continue;
     inst.frames.forEach((plane, frameIndex) => sources.push({ instanceId: inst.id, path: inst.path, frameIndex, plane }));
   }
   if (sources.length === 0) return null;

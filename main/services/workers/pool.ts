@@ -23,11 +23,11 @@ interface Job {
  * The worker script next to this module: the bundled .js in the Electron build,
  * the .ts source (loaded through tsx) in serve mode, the CLI and tests.
  */
-function workerFile(): { file: string; execArgv: string[] } {
+function workerFile(): { file: string; workerData?: { tsWorker: string } } {
   const js = fileURLToPath(new URL('./library.worker.js', import.meta.url));
-  if (existsSync(js)) return { file: js, execArgv: [] };
-  const ts = fileURLToPath(new URL('./library.worker.ts', import.meta.url));
-  return { file: ts, execArgv: ['--import', 'tsx'] };
+  if (existsSync(js)) return { file: js };
+  const ts = new URL('./library.worker.ts', import.meta.url).href;
+  return { file: fileURLToPath(new URL('./tsBootstrap.mjs', import.meta.url)), workerData: { tsWorker: ts } };
 }
 
 /**
@@ -43,9 +43,9 @@ export class WorkerPool {
   private closed = false;
 
   constructor(readonly size = Math.max(1, Math.min(cpus().length, 8))) {
-    const { file, execArgv } = workerFile();
+    const { file, workerData } = workerFile();
     for (let i = 0; i < size; i++) {
-      const w = new Worker(file, { execArgv });
+      const w = new Worker(file, { workerData });
       w.unref();
       w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => this.onMessage(w, msg));
       w.on('error', (err) => this.onCrash(w, err));
