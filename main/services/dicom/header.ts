@@ -296,6 +296,9 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
   const hasPixelData = '7FE00010' in ds;
   const isDicomDir = str(meta, '00020002') === '1.2.840.10008.1.3.10';
 
+  if (!hasPixelData && rows > 0 && columns > 0 && !isDicomDir) {
+    throw new DicomReadError(file, 'image attributes but no pixel data (the file is probably truncated)');
+  }
   if (hasPixelData) {
     if (rows <= 0 || columns <= 0) throw new DicomReadError(file, 'image without Rows/Columns');
     const loc = locatePixelData(stream, data, syntax === TS.deflatedLE ? TS.explicitLE : NATIVE_SYNTAXES.has(syntax) ? syntax : TS.explicitLE);

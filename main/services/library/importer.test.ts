@@ -1,0 +1,189 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRegistry, type Db } from '../registry/db';
+import { WorkerPool } from '../workers/pool';
+import { getSeriesRow, listPatients, listSeries, listStudies } from './catalog';
+import { importPaths } from './importer';
+
+const DATA = join(__dirname, '..', '..', '..', '..', 'shared', 'data');
+const CT3 = join(DATA, 'dcmqi', 'ct-3slice');
+const TOTALSEG = join(DATA, 'totalsegmentator', 'example_ct_dicom');
+const HIGHDICOM_CT = join(DATA, 'highdicom', 'ct_image.dcm');
+
+let pool: WorkerPool;
+const tmpDirs: string[] = [];
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+function library(): { home: string; db: Db } {
+  const home = tmp('lng-home-');
+  return { home, db: openRegistry(join(home, 'registry.sqlite')) };
+}
+function libraryFiles(home: string): string[] {
+  const root = join(home, 'library');
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+function count(db: Db, table: string): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+}
+
+beforeAll(() => {
+  pool = new WorkerPool(2);
+});
+afterAll(async () => {
+  await pool.close();
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('import of real third-party data', () => {
+  it('dcmqi 3-slice CT: 1.0 mm spacing from positions although SliceThickness says 1.25 mm', async () => {
+    const { home, db } = library();
+    const report = await importPaths([CT3], { db, homeDir: home, pool });
+    expect(report).toMatchObject({ imported: 3, duplicates: 0, skipped: 0 });
+    const series = getSeriesRow(db, report.series[0].id)!;
+    expect(series.geometry!.dims).toEqual([512, 512, 3]);
+    expect(series.geometry!.spacingMm[0]).toBeCloseTo(0.8105, 4);
+    expect(series.geometry!.spacingMm[1]).toBeCloseTo(0.8105, 4);
+    expect(series.geometry!.spacingMm[2]).toBeCloseTo(1.0, 6);
+    expect(series.warnings).toEqual([]);
+    expect(libraryFiles(home)).toHaveLength(3);
+    db.close();
+  });
+
+  it('TotalSegmentator JPEG 2000 series with empty Study/Series/SOP UIDs: grouped into one series, warned, 2 mm', async () => {
+    const { home, db } = library();
+    const report = await importPaths([TOTALSEG], { db, homeDir: home, pool });
+    expect(report).toMatchObject({ imported: 20, skipped: 0 });
+    expect(report.series).toHaveLength(1);
+    const series = getSeriesRow(db, report.series[0].id)!;
+    expect(series.seriesInstanceUid).toMatch(/^2\.25\.\d+$/);
+    expect(series.sliceCount).toBe(20);
+    expect(series.geometry!.spacingMm[2]).toBeCloseTo(2.0, 3);
+    expect(series.warnings.join('\n')).toMatch(/Study Instance UID is empty/);
+    expect(series.warnings.join('\n')).toMatch(/Series Instance UID is empty/);
+    // Derived UIDs are stable: a second import finds the same instances.
+    const again = await importPaths([TOTALSEG], { db, homeDir: home, pool });
+    expect(again).toMatchObject({ imported: 0, duplicates: 20 });
+    expect(count(db, 'series')).toBe(1);
+    db.close();
+  });
+
+  it('highdicom CT imports as one single-slice series', async () => {
+    const { home, db } = library();
+    const report = await importPaths([HIGHDICOM_CT], { db, homeDir: home, pool });
+    expect(report).toMatchObject({ imported: 1, skipped: 0 });
+    const p = listPatients(db);
+    expect(p[0]).toMatchObject({ patientId: '1CT1', name: 'CompressedSamples^CT1' });
+    const st = listStudies(db, p[0].id);
+    expect(st[0].date).toBe('2004-01-19');
+    expect(listSeries(db, st[0].id)[0]).toMatchObject({ modality: 'CT', sliceCount: 1, rows: 128, columns: 128 });
+    db.close();
+  });
+});
+
+describe('idempotence and bad input', () => {
+  it('importing the same files twice adds nothing', async () => {
+    const { home, db } = library();
+    await importPaths([CT3], { db, homeDir: home, pool });
+    const before = { instances: count(db, 'instances'), files: libraryFiles(home).length };
+    const second = await importPaths([CT3, join(CT3, '01.dcm')], { db, homeDir: home, pool });
+    expect(second).toMatchObject({ imported: 0, duplicates: 4, skipped: 0 });
+    expect({ instances: count(db, 'instances'), files: libraryFiles(home).length }).toEqual(before);
+    db.close();
+  });
+
+  it('reports non-DICOM, truncated and missing files by name and reason, keeping what was imported before', async () => {
+    const { home, db } = library();
+    await importPaths([HIGHDICOM_CT], { db, homeDir: home, pool });
+    const bad = tmp('lng-bad-');
+    writeFileSync(join(bad, 'notes.txt'), 'not an image');
+    const full = readFileSync(join(CT3, '01.dcm'));
+    writeFileSync(join(bad, 'truncated.dcm'), full.subarray(0, full.length - 1000));
+    writeFileSync(join(bad, 'header-only.dcm'), full.subarray(0, 2000));
+    const report = await importPaths([bad, join(bad, 'nope.dcm')], { db, homeDir: home, pool });
+    expect(report.imported).toBe(0);
+    const reasons = Object.fromEntries(report.files.map((f) => [f.file.split('/').pop(), f.reason]));
+    expect(reasons['notes.txt']).toMatch(/not a DICOM Part 10 file/);
+    expect(reasons['truncated.dcm']).toMatch(/truncated pixel data: 523288 of 524288 bytes present/);
+    expect(reasons['header-only.dcm']).toMatch(/unreadable DICOM header|truncated/);
+    expect(reasons['nope.dcm']).toBe('path does not exist');
+    // Nothing half-written: the earlier import is intact and no file was added.
+    expect(count(db, 'instances')).toBe(1);
+    expect(libraryFiles(home)).toHaveLength(1);
+    db.close();
+  });
+
+  it('a different file with an existing SOP Instance UID is refused and leaves no orphan file', async () => {
+    const { home, db } = library();
+    await importPaths([join(CT3, '01.dcm')], { db, homeDir: home, pool });
+    const dir = tmp('lng-conflict-');
+    const bytes = Buffer.from(readFileSync(join(CT3, '01.dcm')));
+    bytes[bytes.length - 1] ^= 0xff; // same header, one pixel changed
+    writeFileSync(join(dir, 'changed.dcm'), bytes);
+    const report = await importPaths([dir], { db, homeDir: home, pool });
+    expect(report.skipped).toBe(1);
+    expect(report.files[0].reason).toMatch(/a different file with SOP Instance UID .* is already in the library/);
+    expect(libraryFiles(home)).toHaveLength(1);
+    db.close();
+  });
+});
+
+describe('archives and DICOMDIR', () => {
+  it('imports a .zip of DICOM files, naming entries inside the archive', async () => {
+    const { home, db } = library();
+    const dir = tmp('lng-zip-');
+    const zip = join(dir, 'study.zip');
+    execFileSync('python3', ['-m', 'zipfile', '-c', zip, join(CT3, '01.dcm'), join(CT3, '02.dcm'), join(CT3, '03.dcm')]);
+    const report = await importPaths([zip], { db, homeDir: home, pool });
+    expect(report).toMatchObject({ imported: 3, skipped: 0 });
+    expect(report.files[0].file).toBe(`${zip}!/01.dcm`);
+    expect(getSeriesRow(db, report.series[0].id)!.geometry!.spacingMm[2]).toBeCloseTo(1.0, 6);
+    // Staging folders are cleaned up.
+    expect(readdirSync(join(home, 'tmp'))).toEqual([]);
+    db.close();
+  });
+
+  it('imports the files a DICOMDIR references (made by dcmtk dcmmkdir)', async () => {
+    const { home, db } = library();
+    const media = tmp('lng-media-');
+    mkdirSync(join(media, 'IMAGES'));
+    for (const [i, f] of ['01.dcm', '02.dcm', '03.dcm'].entries()) copyFileSync(join(CT3, f), join(media, 'IMAGES', `IM${i + 1}`));
+    const mk = spawnSync('dcmmkdir', ['--recurse', '--no-xfer-check', '--output-file', 'DICOMDIR', 'IMAGES'], { cwd: media, encoding: 'utf8' });
+    expect(mk.error, 'dcmtk (dcmmkdir) must be installed: apt-get install dcmtk').toBeUndefined();
+    expect(mk.status, mk.stderr).toBe(0);
+    const report = await importPaths([join(media, 'DICOMDIR')], { db, homeDir: home, pool });
+    expect(report).toMatchObject({ imported: 3, skipped: 0 });
+    db.close();
+  });
+});
+
+describe('a disk that fills up mid-import', () => {
+  const isRoot = process.getuid?.() === 0;
+  it.skipIf(!isRoot)('keeps the files that fit, reports the rest, leaves no partial file (tmpfs of 1.4 MB)', async () => {
+    const mountPoint = tmp('lng-full-');
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1400k', 'tmpfs', mountPoint]);
+    try {
+      const db = openRegistry(join(mountPoint, 'registry.sqlite'));
+      const report = await importPaths([CT3], { db, homeDir: mountPoint, pool });
+      expect(report.imported).toBeGreaterThanOrEqual(1);
+      expect(report.skipped).toBeGreaterThanOrEqual(1);
+      const full = report.files.filter((f) => f.outcome === 'skipped');
+      for (const f of full) expect(f.reason).toMatch(/disk full while copying into the library \(ENOSPC\)/);
+      const files = libraryFiles(mountPoint);
+      expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect(files).toHaveLength(report.imported);
+      expect(count(db, 'instances')).toBe(report.imported);
+      db.close();
+    } finally {
+      execFileSync('umount', [mountPoint]);
+    }
+  });
+});
