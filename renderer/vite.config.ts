@@ -34,10 +34,18 @@ export const rendererConfig: UserConfig = {
     target: 'es2022',
     // vtk.js is large by nature; one chunk for it is expected, not a regression signal.
     chunkSizeWarningLimit: 4000,
+    // Explicit entry: electron-vite only finds index.html by itself under src/renderer/.
+    rolldownOptions: { input: resolve(rendererRoot, 'index.html') },
   },
   server: {
     // core/ (the API contract) lives outside the renderer root.
     fs: { allow: [repoRoot] },
+    // Renderer work in a plain browser against a running `npm run serve`:
+    // LONGITUDE_API=http://127.0.0.1:PORT npx vite --config renderer/vite.config.ts
+    // then open the dev URL with ?token=… from the serve output.
+    proxy: process.env.LONGITUDE_API
+      ? { '/api': { target: process.env.LONGITUDE_API, changeOrigin: true } }
+      : undefined,
   },
 };
 

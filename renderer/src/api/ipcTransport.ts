@@ -38,7 +38,13 @@ export function createIpcTransport(bridge: LongitudeBridge): Transport {
   return {
     kind: 'ipc',
     async invoke(method, args) {
-      return toArrayBuffer(await bridge.invoke(method, args));
+      try {
+        return toArrayBuffer(await bridge.invoke(method, args));
+      } catch (error) {
+        // Electron wraps main-process errors as "Error invoking remote method '…': Error: msg".
+        const raw = error instanceof Error ? error.message : String(error);
+        throw new Error(`${method}: ${raw.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '')}`);
+      }
     },
     on(event, listener) {
       const set = listeners.get(event);

@@ -150,8 +150,10 @@ export function sliceAxes(direction: Mat3): Record<SliceViewKind, 0 | 1 | 2> {
 
 /**
  * The camera frame of a view. The image is shown in its own voxel plane (no
- * resampling); the normal and up are the voxel axes closest to the radiological
- * convention, with signs chosen so that an ordinary scan appears exactly in it.
+ * resampling): the normal is that plane's, signed like the radiological convention.
+ * Screen-up is the convention's up (anterior for axial, superior otherwise) projected
+ * into the plane, so an oblique or rotated acquisition is still shown upright and the
+ * orientation labels say how far it is from a true plane.
  */
 export function viewFrame(kind: SliceViewKind, geometry: VolumeGeometry): ViewFrame {
   const sliceAxis = sliceAxes(geometry.direction)[kind];
@@ -161,10 +163,15 @@ export function viewFrame(kind: SliceViewKind, geometry: VolumeGeometry): ViewFr
   const colB = normalize(directionColumn(geometry.direction, inPlane[1]));
   let dop = normalize(cross(colA, colB));
   if (dot(dop, canonical.dop) < 0) dop = scale(dop, -1);
-  // Up: the in-plane voxel axis nearer to the canonical up, signed towards it.
-  const upCol = Math.abs(dot(colA, canonical.up)) >= Math.abs(dot(colB, canonical.up)) ? colA : colB;
-  let up = normalize(sub(upCol, scale(dop, dot(upCol, dop))));
-  if (dot(up, canonical.up) < 0) up = scale(up, -1);
+  let up = sub(canonical.up, scale(dop, dot(canonical.up, dop)));
+  if (norm(up) < 0.1) {
+    // The plane is nearly perpendicular to the conventional up (extreme obliques):
+    // fall back to the in-plane voxel axis nearest to it.
+    const upCol = Math.abs(dot(colA, canonical.up)) >= Math.abs(dot(colB, canonical.up)) ? colA : colB;
+    up = dot(upCol, canonical.up) < 0 ? scale(upCol, -1) : upCol;
+    up = sub(up, scale(dop, dot(up, dop)));
+  }
+  up = normalize(up);
   const right = cross(dop, up);
   return { kind, sliceAxis, dop, up, right };
 }

@@ -1,0 +1,343 @@
+// Pixel-data decoding for the importer and the volume loader: any transfer
+// syntax a CT archive uses → one Int16 HU array per frame.
+//
+// Runs in the main process or a worker thread (the WebAssembly codecs load
+// once per thread, on the first compressed frame or preloadCodecs()).
+
+import { decodeJpeg, decodeJpeg2000, decodeJpegLs, type RawSamples } from './codecs';
+import { DecodeError, PixelDataProblem } from './decodeError';
+import {
+  formatTag,
+  parsePart10,
+  readNumberString,
+  readSequenceItems,
+  readString,
+  readUint16,
+  readUint64Array,
+  Tag,
+  type DicomDataset,
+  type ParsedFile,
+} from './dicomParse';
+import { readEncapsulated, splitFrames } from './encapsulated';
+import { storedToHu, type RescaleValues, type StoredValueLayout } from './modalityLut';
+import { decodeRleFrame } from './rle';
+import {
+  isNativeSyntax,
+  SUPPORTED_TRANSFER_SYNTAXES,
+  TransferSyntax,
+  transferSyntaxName,
+} from './transferSyntaxes';
+
+export { DecodeError, type DecodeErrorCode } from './decodeError';
+export { SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName } from './transferSyntaxes';
+export { preloadCodecs } from './codecs';
+export type { RescaleValues } from './modalityLut';
+
+export interface DecodedFrames {
+  rows: number;
+  columns: number;
+  frameCount: number;
+  /** Stored values converted to Hounsfield units (modality LUT: value*slope+intercept, DICOM PS3.3 C.11.1), rounded and clamped to Int16. One Int16Array of rows*columns per frame. */
+  frames: Int16Array[];
+  transferSyntaxUid: string;
+}
+
+export interface DecodeOptions {
+  /** Names the file in error messages (a path or a display name). */
+  fileLabel?: string;
+  /**
+   * Rescale per frame when the caller already knows it (e.g. from the Enhanced
+   * CT Pixel Value Transformation it parsed itself): one entry for every frame,
+   * or a single entry for all. Otherwise it is read from the data set.
+   */
+  rescale?: readonly RescaleValues[];
+}
+
+/**
+ * Decode every frame of a DICOM Part 10 file (bytes of the whole file) to HU.
+ * Throws DecodeError, naming the file and the reason, for anything it cannot
+ * decode faithfully: it never returns zero-filled or partial frames.
+ */
+export async function decodeFile(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedFrames> {
+  const fileLabel = opts.fileLabel ?? 'DICOM file';
+  try {
+    return await decodeOrThrow(bytes, opts);
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    if (error instanceof PixelDataProblem) {
+      throw new DecodeError(fileLabel, error.code, error.message, { cause: error });
+    }
+    // A DataView RangeError or similar from malformed input: still name the file.
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new DecodeError(fileLabel, 'corrupt', `the file could not be decoded (${detail})`, { cause: error });
+  }
+}
+
+interface ImageLayout {
+  rows: number;
+  columns: number;
+  frameCount: number;
+  bitsAllocated: 8 | 16;
+  bitsStored: number;
+  highBit: number;
+  signed: boolean;
+}
+
+async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<DecodedFrames> {
+  const parsed = parsePart10(bytes, (uid) => {
+    if (!(uid in SUPPORTED_TRANSFER_SYNTAXES)) {
+      throw new PixelDataProblem(
+        'unsupported-transfer-syntax',
+        `unsupported transfer syntax ${transferSyntaxName(uid)} (${uid})`,
+      );
+    }
+  });
+  const { dataset, transferSyntaxUid } = parsed;
+  const layout = readImageLayout(dataset);
+  const rescales = rescalePerFrame(dataset, layout.frameCount, opts.rescale);
+
+  const samples = isNativeSyntax(transferSyntaxUid)
+    ? nativeFrames(parsed, layout)
+    : await encapsulatedFrames(parsed, layout);
+
+  const frames = samples.map((frameSamples, index) => {
+    const stored: StoredValueLayout = {
+      // A codec may hand back fewer bits than Bits Stored claims (8-bit JPEG); mask no wider than the container.
+      bitsStored: Math.min(layout.bitsStored, frameSamples instanceof Uint16Array ? 16 : 8),
+      signed: layout.signed,
+      // Codecs return right-aligned values; only native data may sit above bit 0.
+      shiftBits: isNativeSyntax(transferSyntaxUid) ? layout.highBit + 1 - layout.bitsStored : 0,
+    };
+    return storedToHu(frameSamples, stored, rescales[index]);
+  });
+  return { rows: layout.rows, columns: layout.columns, frameCount: layout.frameCount, frames, transferSyntaxUid };
+}
+
+function readImageLayout(dataset: DicomDataset): ImageLayout {
+  const rows = readUint16(dataset, Tag.rows);
+  const columns = readUint16(dataset, Tag.columns);
+  if (!rows || !columns) {
+    throw new PixelDataProblem('missing-attribute', 'Rows (0028,0010) or Columns (0028,0011) is missing or zero');
+  }
+  const samplesPerPixel = readUint16(dataset, Tag.samplesPerPixel) ?? 1;
+  const photometric = readString(dataset, Tag.photometricInterpretation) ?? 'MONOCHROME2';
+  if (samplesPerPixel !== 1 || (photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2')) {
+    throw new PixelDataProblem(
+      'unsupported-image',
+      `${photometric} with ${samplesPerPixel} sample(s) per pixel is not a greyscale image; only MONOCHROME1/2 can be shown in HU`,
+    );
+  }
+  const bitsAllocated = readUint16(dataset, Tag.bitsAllocated);
+  if (bitsAllocated === undefined) {
+    throw new PixelDataProblem('missing-attribute', 'Bits Allocated (0028,0100) is missing');
+  }
+  if (bitsAllocated !== 8 && bitsAllocated !== 16) {
+    throw new PixelDataProblem('unsupported-image', `Bits Allocated ${bitsAllocated} is not supported (8 or 16)`);
+  }
+  const bitsStored = readUint16(dataset, Tag.bitsStored) ?? bitsAllocated;
+  const highBit = readUint16(dataset, Tag.highBit) ?? bitsStored - 1;
+  if (bitsStored < 1 || bitsStored > bitsAllocated || highBit < bitsStored - 1 || highBit >= bitsAllocated) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `inconsistent pixel layout: Bits Allocated ${bitsAllocated}, Bits Stored ${bitsStored}, High Bit ${highBit}`,
+    );
+  }
+  const pixelRepresentation = readUint16(dataset, Tag.pixelRepresentation) ?? 0;
+  const frameCount = readNumberString(dataset, Tag.numberOfFrames) ?? 1;
+  if (!Number.isInteger(frameCount) || frameCount < 1) {
+    throw new PixelDataProblem('corrupt', `Number of Frames (0028,0008) is ${frameCount}, not a positive integer`);
+  }
+  return { rows, columns, frameCount, bitsAllocated, bitsStored, highBit, signed: pixelRepresentation === 1 };
+}
+
+/**
+ * Rescale for each frame: the caller's, else the per-frame functional group,
+ * else the shared one (Enhanced CT, PS3.3 C.7.6.16.2.9 Pixel Value
+ * Transformation), else the top-level Rescale Slope/Intercept, else identity.
+ */
+function rescalePerFrame(
+  dataset: DicomDataset,
+  frameCount: number,
+  given: readonly RescaleValues[] | undefined,
+): RescaleValues[] {
+  if (given) {
+    if (given.length !== 1 && given.length !== frameCount) {
+      throw new PixelDataProblem(
+        'invalid-argument',
+        `${given.length} rescale values were given for ${frameCount} frames`,
+      );
+    }
+    return Array.from({ length: frameCount }, (_, i) => given[given.length === 1 ? 0 : i]);
+  }
+  const topLevel = readRescale(dataset) ?? { slope: 1, intercept: 0 };
+  const shared = functionalGroupRescale(readSequenceItems(dataset, Tag.sharedFunctionalGroupsSequence)?.[0]);
+  const perFrame = readSequenceItems(dataset, Tag.perFrameFunctionalGroupsSequence);
+  return Array.from(
+    { length: frameCount },
+    (_, i) => functionalGroupRescale(perFrame?.[i]) ?? shared ?? topLevel,
+  );
+}
+
+function functionalGroupRescale(group: DicomDataset | undefined): RescaleValues | undefined {
+  const transformation = group && readSequenceItems(group, Tag.pixelValueTransformationSequence)?.[0];
+  return transformation ? readRescale(transformation) : undefined;
+}
+
+function readRescale(dataset: DicomDataset): RescaleValues | undefined {
+  const hasSlope = dataset.elements.has(Tag.rescaleSlope);
+  const hasIntercept = dataset.elements.has(Tag.rescaleIntercept);
+  if (!hasSlope && !hasIntercept) return undefined;
+  const slope = readNumberString(dataset, Tag.rescaleSlope);
+  const intercept = readNumberString(dataset, Tag.rescaleIntercept);
+  if ((hasSlope && slope === undefined) || (hasIntercept && intercept === undefined)) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `Rescale Slope/Intercept is not a number (${readString(dataset, Tag.rescaleSlope)}, ${readString(dataset, Tag.rescaleIntercept)})`,
+    );
+  }
+  return { slope: slope ?? 1, intercept: intercept ?? 0 };
+}
+
+function nativeFrames({ dataset, pixelData, transferSyntaxUid }: ParsedFile, layout: ImageLayout): RawSamples[] {
+  if (!pixelData) {
+    throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
+  }
+  if (pixelData.length === undefined) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `Pixel Data is encapsulated but the transfer syntax ${transferSyntaxName(transferSyntaxUid)} is not`,
+    );
+  }
+  const bytesPerSample = layout.bitsAllocated / 8;
+  const pixelCount = layout.rows * layout.columns;
+  const frameBytes = pixelCount * bytesPerSample;
+  const neededBytes = frameBytes * layout.frameCount;
+  const inFileBytes = dataset.bytes.length - pixelData.valueOffset;
+  // Check the length ourselves: readers that zero-fill a short Pixel Data would
+  // hand the viewer black slices that look like real data.
+  if (inFileBytes < Math.min(pixelData.length, neededBytes)) {
+    throw new PixelDataProblem(
+      'truncated',
+      `the file is truncated: Pixel Data has ${inFileBytes} of ${Math.min(pixelData.length, neededBytes)} bytes`,
+    );
+  }
+  if (pixelData.length < neededBytes) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `Pixel Data holds ${pixelData.length} bytes but ${layout.rows}×${layout.columns}×${layout.frameCount} frames of ${layout.bitsAllocated}-bit samples need ${neededBytes}`,
+    );
+  }
+  const bigEndian = transferSyntaxUid === TransferSyntax.explicitVrBigEndian;
+  const frames: RawSamples[] = [];
+  for (let frame = 0; frame < layout.frameCount; frame++) {
+    const start = pixelData.valueOffset + frame * frameBytes;
+    const frameBytesView = dataset.bytes.subarray(start, start + frameBytes);
+    if (bytesPerSample === 1) {
+      // In Big Endian, 8-bit samples written as OW are swapped in pairs (PS3.5 8.1.1).
+      frames.push(bigEndian && pixelData.vr === 'OW' ? swapBytePairs(frameBytesView) : frameBytesView);
+    } else if (bigEndian) {
+      frames.push(bigEndianWords(frameBytesView, pixelCount));
+    } else {
+      frames.push(littleEndianWords(frameBytesView, pixelCount));
+    }
+  }
+  return frames;
+}
+
+/** A Uint16Array on the file's bytes where aligned (no copy), else a copy. Hosts are little endian (x64, arm64). */
+function littleEndianWords(frameBytes: Uint8Array, pixelCount: number): Uint16Array {
+  if (frameBytes.byteOffset % 2 === 0) return new Uint16Array(frameBytes.buffer, frameBytes.byteOffset, pixelCount);
+  return new Uint16Array(frameBytes.slice().buffer, 0, pixelCount);
+}
+
+function bigEndianWords(frameBytes: Uint8Array, pixelCount: number): Uint16Array {
+  const words = new Uint16Array(pixelCount);
+  for (let i = 0, j = 0; i < pixelCount; i++, j += 2) words[i] = (frameBytes[j] << 8) | frameBytes[j + 1];
+  return words;
+}
+
+function swapBytePairs(frameBytes: Uint8Array): Uint8Array {
+  const swapped = new Uint8Array(frameBytes.length);
+  for (let i = 0; i + 1 < frameBytes.length; i += 2) {
+    swapped[i] = frameBytes[i + 1];
+    swapped[i + 1] = frameBytes[i];
+  }
+  return swapped;
+}
+
+async function encapsulatedFrames(
+  { dataset, pixelData, transferSyntaxUid }: ParsedFile,
+  layout: ImageLayout,
+): Promise<RawSamples[]> {
+  if (!pixelData) {
+    throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
+  }
+  if (pixelData.length !== undefined) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `the transfer syntax ${transferSyntaxName(transferSyntaxUid)} needs encapsulated Pixel Data, but it is native`,
+    );
+  }
+  const pixelCount = layout.rows * layout.columns;
+  // RLE and encapsulated uncompressed keep each frame in one fragment (PS3.5 A.4.2, A.4.11).
+  const oneFragmentPerFrame =
+    transferSyntaxUid === TransferSyntax.rleLossless ||
+    transferSyntaxUid === TransferSyntax.encapsulatedUncompressedExplicitVrLittleEndian;
+  const encoded = splitFrames(
+    readEncapsulated(dataset.bytes, pixelData.valueOffset),
+    layout.frameCount,
+    readUint64Array(dataset, Tag.extendedOffsetTable),
+    !oneFragmentPerFrame,
+  );
+
+  const frames: RawSamples[] = [];
+  for (const [index, frame] of encoded.entries()) {
+    try {
+      frames.push(await decodeEncapsulatedFrame(transferSyntaxUid, frame, layout, pixelCount));
+    } catch (error) {
+      if (error instanceof PixelDataProblem && layout.frameCount > 1) {
+        throw new PixelDataProblem(error.code, `frame ${index + 1} of ${layout.frameCount}: ${error.message}`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+  return frames;
+}
+
+async function decodeEncapsulatedFrame(
+  transferSyntaxUid: string,
+  frame: Uint8Array,
+  layout: ImageLayout,
+  pixelCount: number,
+): Promise<RawSamples> {
+  switch (transferSyntaxUid) {
+    case TransferSyntax.rleLossless:
+      return decodeRleFrame(frame, pixelCount, layout.bitsAllocated === 16 ? 2 : 1);
+    case TransferSyntax.jpegBaseline:
+    case TransferSyntax.jpegExtended:
+    case TransferSyntax.jpegLossless:
+    case TransferSyntax.jpegLosslessSv1:
+      return (await decodeJpeg(frame, pixelCount)).samples;
+    case TransferSyntax.jpegLsLossless:
+    case TransferSyntax.jpegLsNearLossless:
+      return (await decodeJpegLs(frame, pixelCount)).samples;
+    case TransferSyntax.jpeg2000Lossless:
+    case TransferSyntax.jpeg2000:
+      return (await decodeJpeg2000(frame, pixelCount)).samples;
+    case TransferSyntax.encapsulatedUncompressedExplicitVrLittleEndian: {
+      const frameBytes = pixelCount * (layout.bitsAllocated / 8);
+      if (frame.length < frameBytes) {
+        throw new PixelDataProblem('corrupt', `uncompressed frame holds ${frame.length} bytes, ${frameBytes} expected`);
+      }
+      const view = frame.subarray(0, frameBytes);
+      return layout.bitsAllocated === 8 ? view : littleEndianWords(view, pixelCount);
+    }
+    default:
+      throw new PixelDataProblem(
+        'unsupported-transfer-syntax',
+        `unsupported transfer syntax ${transferSyntaxName(transferSyntaxUid)} (${transferSyntaxUid})`,
+      );
+  }
+}

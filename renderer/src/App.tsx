@@ -1,0 +1,33 @@
+import { useEffect, useState } from 'react';
+import type { AppInfo } from '../../core/api/types';
+import { useApi } from './api';
+import { SeriesBrowser } from './features/browser';
+import { ImportPanel } from './features/import';
+import { ViewerPanel } from './features/viewer';
+
+export function App() {
+  const api = useApi();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [connectionError, setConnectionError] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.getAppInfo().then(setInfo, (e: unknown) => setConnectionError(e instanceof Error ? e.message : String(e)));
+  }, [api]);
+
+  return (
+    <div className="app" data-testid="app" data-transport={api.transport}>
+      <aside className="sidebar">
+        <header className="brand">
+          <span className="brand-name">Longitude</span>
+          <span className="dim" title={info?.homeDir}>
+            {info ? `${info.version} · ${info.mode}` : ''}
+          </span>
+        </header>
+        {connectionError && <div className="error" data-testid="connection-error">Cannot reach the Longitude service: {connectionError}</div>}
+        <ImportPanel />
+        <SeriesBrowser />
+      </aside>
+      <ViewerPanel />
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+/**
+ * The library tree: patients → studies → series. Opening a series is one click on it.
+ */
+import { useEffect, useState } from 'react';
+import type { PatientSummary, SeriesSummary, StudySummary } from '../../../../core/api/types';
+import { useApi } from '../../api';
+import { actions, appStore } from '../../store/appStore';
+import { useStore } from '../../store/createStore';
+import { formatPersonName } from '../../format';
+import { SeriesThumbnail } from './SeriesThumbnail';
+
+/** Expand everything up front for small libraries; a reader then sees every series at once. */
+const AUTO_EXPAND_PATIENTS = 12;
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: string | null }) {
+  const selectedId = useStore(appStore, (s) => s.seriesId);
+  const selected = selectedId === series.id;
+  return (
+    <li>
+      <button
+        type="button"
+        className={`series-item${selected ? ' selected' : ''}`}
+        data-testid="series-item"
+        data-series-id={series.id}
+        data-series-uid={series.seriesInstanceUid}
+        aria-pressed={selected}
+        onClick={() => actions.selectSeries(series.id)}
+        title={series.warnings.length ? series.warnings.join('\n') : undefined}
+      >
+        <SeriesThumbnail seriesId={series.id} modality={series.modality} />
+        <span className="series-text">
+          <span className="series-title">
+            <span className="badge">{series.modality}</span>
+            {series.seriesNumber !== null && <span className="dim">#{series.seriesNumber}</span>}
+            {series.warnings.length > 0 && <span className="warn" aria-label="warnings">⚠</span>}
+          </span>
+          <span className="series-desc">{series.description || '(no description)'}</span>
+          <span className="dim">
+            {studyDate ?? 'no date'} · {series.sliceCount} slices · {series.columns}×{series.rows}
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}
+
+function StudyNode({ study, libraryRevision }: { study: StudySummary; libraryRevision: number }) {
+  const api = useApi();
+  const [open, setOpen] = useState(true);
+  const [series, setSeries] = useState<SeriesSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    let cancelled = false;
+    api
+      .listSeries(study.id)
+      .then((list) => !cancelled && setSeries(list))
+      .catch((e) => !cancelled && setError(describe(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [api, study.id, open, libraryRevision]);
+
+  return (
+    <li className="study" data-testid="study-item" data-study-id={study.id}>
+      <button type="button" className="tree-row study-row" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <span className="caret">{open ? '▾' : '▸'}</span>
+        <span className="strong">{study.date ?? 'no date'}</span>
+        <span className="study-desc">{study.description || '(no description)'}</span>
+        <span className="dim">{study.modalities.join('/')}</span>
+      </button>
+      {open && (
+        <ul className="series-list">
+          {error && <li className="error">{error}</li>}
+          {series?.map((s) => <SeriesItem key={s.id} series={s} studyDate={study.date} />)}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+function PatientNode({ patient, defaultOpen, libraryRevision }: { patient: PatientSummary; defaultOpen: boolean; libraryRevision: number }) {
+  const api = useApi();
+  const [open, setOpen] = useState(defaultOpen);
+  const [studies, setStudies] = useState<StudySummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    let cancelled = false;
+    api
+      .listStudies(patient.id)
+      .then((list) => {
+        // Newest exam first: follow-up reading starts from the latest study.
+        if (!cancelled) setStudies([...list].sort((a, b) => (b.date ?? '').localeCompare(a.date ?? '')));
+      })
+      .catch((e) => !cancelled && setError(describe(e)));
+    return () => {
+      cancelled = true;
+    };
+  }, [api, patient.id, open, libraryRevision]);
+
+  return (
+    <li className="patient" data-testid="patient-item" data-patient-id={patient.patientId}>
+      <button type="button" className="tree-row patient-row" onClick={() => setOpen(!open)} aria-expanded={open}>
+        <span className="caret">{open ? '▾' : '▸'}</span>
+        <span className="patient-name">{formatPersonName(patient.name)}</span>
+        <span className="dim">
+          {patient.patientId}
+          {patient.sex ? ` · ${patient.sex}` : ''}
+          {patient.birthDate ? ` · ${patient.birthDate}` : ''}
+        </span>
+      </button>
+      {open && (
+        <ul className="study-list">
+          {error && <li className="error">{error}</li>}
+          {studies?.map((s) => <StudyNode key={s.id} study={s} libraryRevision={libraryRevision} />)}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+export function SeriesBrowser() {
+  const api = useApi();
+  const libraryRevision = useStore(appStore, (s) => s.libraryRevision);
+  const [patients, setPatients] = useState<PatientSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .listPatients()
+      .then((list) => {
+        if (cancelled) return;
+        setPatients(list);
+        setError(null);
+      })
+      .catch((e) => !cancelled && setError(`Could not list the library: ${describe(e)}`));
+    return () => {
+      cancelled = true;
+    };
+  }, [api, libraryRevision]);
+
+  return (
+    <section className="browser" data-testid="series-browser" aria-label="Library">
+      <h2 className="panel-title">
+        Library <span className="dim">{patients ? `${patients.length} patient${patients.length === 1 ? '' : 's'}` : ''}</span>
+      </h2>
+      {error && <div className="error">{error}</div>}
+      {patients && patients.length === 0 && <div className="empty">No studies yet. Import a folder, DICOMDIR or .zip above.</div>}
+      <ul className="patient-list">
+        {patients?.map((p) => (
+          <PatientNode
+            key={p.id}
+            patient={p}
+            defaultOpen={patients.length <= AUTO_EXPAND_PATIENTS}
+            libraryRevision={libraryRevision}
+          />
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,2 @@
+/** Library browser: patients → studies → series, with thumbnails. */
+export { SeriesBrowser } from './SeriesBrowser';

@@ -1,0 +1,84 @@
+import { actions, appStore, type Tool } from '../../store/appStore';
+import { useStore } from '../../store/createStore';
+import { VOLUME_PRESETS, WINDOW_PRESETS } from '../../viewer';
+
+const TOOLS: { id: Tool; label: string; hint: string }[] = [
+  { id: 'windowLevel', label: 'W/L', hint: 'Left-drag: window (horizontal) and level (vertical). Click: move the crosshair.' },
+  { id: 'crosshair', label: 'Crosshair', hint: 'Left-drag: move the linked crosshair.' },
+];
+
+export function ViewerToolbar() {
+  const series = useStore(appStore, (s) => s.series);
+  const presetId = useStore(appStore, (s) => s.windowPresetId);
+  const volumePresetId = useStore(appStore, (s) => s.volumePresetId);
+  const tool = useStore(appStore, (s) => s.tool);
+  const defaultWindow = series?.defaultWindow ?? null;
+  const huWindow = useStore(appStore, (s) => s.window);
+
+  return (
+    <div className="toolbar" role="toolbar" aria-label="Viewer tools">
+      <div className="tool-group" aria-label="Window presets">
+        {WINDOW_PRESETS.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            className={`button${presetId === p.id ? ' active' : ''}`}
+            data-testid={`preset-${p.id}`}
+            aria-pressed={presetId === p.id}
+            title={`W ${p.widthHu} / L ${p.centerHu} HU`}
+            onClick={() => actions.setWindow(p.widthHu, p.centerHu, p.id)}
+          >
+            {p.label}
+          </button>
+        ))}
+        {defaultWindow && (
+          <button
+            type="button"
+            className="button"
+            data-testid="preset-file"
+            title={`Window stored in the file: W ${defaultWindow.width} / L ${defaultWindow.center} HU`}
+            onClick={() => actions.setWindow(defaultWindow.width, defaultWindow.center)}
+          >
+            File
+          </button>
+        )}
+        <span className="dim window-value" data-testid="window-value" data-width={Math.round(huWindow.widthHu)} data-center={Math.round(huWindow.centerHu)}>
+          W {Math.round(huWindow.widthHu)} / L {Math.round(huWindow.centerHu)}
+        </span>
+      </div>
+      <div className="tool-group" aria-label="Mouse tool">
+        {TOOLS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            className={`button${tool === t.id ? ' active' : ''}`}
+            data-testid={`tool-${t.id}`}
+            aria-pressed={tool === t.id}
+            title={t.hint}
+            onClick={() => actions.setTool(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+        <button type="button" className="button" data-testid="view-reset" title="Fit every view, keep slices and window" onClick={() => actions.resetViews()}>
+          Reset
+        </button>
+      </div>
+      <div className="tool-group" aria-label="3D presets">
+        <span className="dim">3D</span>
+        {VOLUME_PRESETS.map((p) => (
+          <button
+            key={p.id}
+            type="button"
+            className={`button${volumePresetId === p.id ? ' active' : ''}`}
+            data-testid={`vr-preset-${p.id}`}
+            aria-pressed={volumePresetId === p.id}
+            onClick={() => actions.setVolumePreset(p.id)}
+          >
+            {p.label}
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

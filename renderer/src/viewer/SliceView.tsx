@@ -1,0 +1,305 @@
+/**
+ * One MPR view (axial, coronal or sagittal): a vtkImageMapper slicing the shared volume
+ * along the voxel axis nearest to the view's plane, framed by a parallel camera from
+ * viewGeometry, with DOM overlays (crosshair, orientation labels, corner text).
+ *
+ * Mouse: left-drag = window/level (or crosshair with the crosshair tool), left click =
+ * move the crosshair here, right-drag or ctrl+wheel = zoom, middle-drag or
+ * shift+drag = pan, wheel = slice. Keys: arrows and PageUp/PageDown = slice.
+ */
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
+import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
+import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
+import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
+import type { Vec3 } from '../../../core/api/types';
+import { useStore } from '../store/createStore';
+import { actions, appStore } from '../store/appStore';
+import { MIN_WINDOW_WIDTH_HU } from './presets';
+import { SliceOverlay } from './SliceOverlay';
+import type { LoadedVolume } from './useVolumeImage';
+import { useVtkView } from './useVtkView';
+import {
+  canvasToWorld,
+  clampToVolume,
+  sliceCamera,
+  sliceIndexAt,
+  stepSlice,
+  voxelAt,
+  zoomAboutPoint,
+  type SliceViewKind,
+} from './viewGeometry';
+
+const SLICING_MODE = [SlicingMode.I, SlicingMode.J, SlicingMode.K] as const;
+/** Below this many pixels of movement a left press is a click (crosshair), not a drag. */
+const CLICK_TOLERANCE_PX = 3;
+
+type DragMode = 'windowLevel' | 'crosshair' | 'zoom' | 'pan';
+interface Drag {
+  mode: DragMode;
+  pointerId: number;
+  startPx: [number, number];
+  lastPx: [number, number];
+  moved: boolean;
+}
+
+function cameraNow(kind: SliceViewKind) {
+  const { geometry, cursorLps, viewTransforms, viewportsPx } = appStore.getState();
+  if (!geometry || !cursorLps) return null;
+  const viewportPx = viewportsPx[kind];
+  if (viewportPx[0] < 1 || viewportPx[1] < 1) return null;
+  return { geometry, cursorLps, camera: sliceCamera(geometry, kind, viewTransforms[kind], cursorLps, viewportPx) };
+}
+
+export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: LoadedVolume | null }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const view = useVtkView(hostRef, kind);
+  const [pipeline, setPipeline] = useState<{ mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
+
+  const geometry = useStore(appStore, (s) => s.geometry);
+  const cursorLps = useStore(appStore, (s) => s.cursorLps);
+  const huWindow = useStore(appStore, (s) => s.window);
+  const transform = useStore(appStore, (s) => s.viewTransforms[kind]);
+  const viewportPx = useStore(appStore, (s) => s.viewportsPx[kind]);
+  const dataRevision = useStore(appStore, (s) => s.load.revision);
+  const tool = useStore(appStore, (s) => s.tool);
+
+  // The vtk pipeline exists while both the view and the volume do.
+  useEffect(() => {
+    if (!view || !volume) return;
+    const mapper = vtkImageMapper.newInstance();
+    mapper.setInputData(volume.imageData);
+    const actor = vtkImageSlice.newInstance();
+    actor.setMapper(mapper);
+    actor.getProperty().setInterpolationTypeToLinear();
+    view.renderer.addViewProp(actor);
+    setPipeline({ mapper, actor });
+    return () => {
+      setPipeline(null);
+      view.renderer.removeViewProp(actor);
+      actor.delete();
+      mapper.delete();
+      view.requestRender();
+    };
+  }, [view, volume]);
+
+  const camera = useMemo(
+    () =>
+      geometry && cursorLps && viewportPx[0] > 0 && viewportPx[1] > 0
+        ? sliceCamera(geometry, kind, transform, cursorLps, viewportPx)
+        : null,
+    [geometry, cursorLps, kind, transform, viewportPx],
+  );
+  const sliceIndex = camera && geometry && cursorLps ? sliceIndexAt(geometry, camera.frame, cursorLps) : null;
+  const sliceLoaded =
+    volume && camera && sliceIndex !== null
+      ? camera.frame.sliceAxis === 2
+        ? volume.isSliceLoaded(sliceIndex)
+        : true
+      : false;
+
+  // Push plain state into vtk and draw.
+  useEffect(() => {
+    if (!view || !pipeline || !camera || sliceIndex === null) return;
+    const { mapper, actor } = pipeline;
+    mapper.setSlicingMode(SLICING_MODE[camera.frame.sliceAxis]);
+    mapper.setSlice(sliceIndex);
+    const property = actor.getProperty();
+    property.setColorWindow(huWindow.widthHu);
+    property.setColorLevel(huWindow.centerHu);
+    const vtkCamera = view.renderer.getActiveCamera();
+    vtkCamera.setParallelProjection(true);
+    vtkCamera.setFocalPoint(...camera.focalPointMm);
+    vtkCamera.setPosition(...camera.positionMm);
+    vtkCamera.setViewUp(...camera.frame.up);
+    vtkCamera.setParallelScale(camera.parallelScaleMm);
+    view.renderer.resetCameraClippingRange();
+    view.requestRender();
+  }, [view, pipeline, camera, sliceIndex, huWindow, dataRevision]);
+
+  // ---- input ------------------------------------------------------------------------
+
+  const dragRef = useRef<Drag | null>(null);
+  const wheelAccumRef = useRef(0);
+
+  const localPx = (event: { clientX: number; clientY: number }): [number, number] => {
+    const rect = hostRef.current?.getBoundingClientRect();
+    return rect ? [event.clientX - rect.left, event.clientY - rect.top] : [0, 0];
+  };
+
+  const moveCrosshairTo = (px: [number, number]): void => {
+    const now = cameraNow(kind);
+    if (!now) return;
+    actions.setCursor(clampToVolume(now.geometry, canvasToWorld(now.camera, px, now.cursorLps)));
+  };
+
+  const updateReadout = (px: [number, number]): void => {
+    const now = cameraNow(kind);
+    if (!now) return;
+    const lpsMm: Vec3 = canvasToWorld(now.camera, px, now.cursorLps);
+    const voxel = voxelAt(now.geometry, lpsMm);
+    const hu = voxel && volume ? volume.huAt(voxel) : null;
+    actions.setReadout({ view: kind, lpsMm, voxel, hu });
+  };
+
+  const stepSlices = (steps: number): void => {
+    const now = cameraNow(kind);
+    if (!now) return;
+    actions.setCursor(stepSlice(now.geometry, now.camera.frame, now.cursorLps, steps));
+  };
+
+  const onPointerDown = (event: PointerEvent<HTMLDivElement>): void => {
+    event.currentTarget.focus({ preventScroll: true });
+    let mode: DragMode;
+    if (event.button === 2) mode = 'zoom';
+    else if (event.button === 1 || (event.button === 0 && event.shiftKey)) mode = 'pan';
+    else if (event.button === 0) mode = tool === 'crosshair' ? 'crosshair' : 'windowLevel';
+    else return;
+    event.preventDefault();
+    event.currentTarget.setPointerCapture(event.pointerId);
+    const px = localPx(event);
+    dragRef.current = { mode, pointerId: event.pointerId, startPx: px, lastPx: px, moved: false };
+    if (mode === 'crosshair') moveCrosshairTo(px);
+  };
+
+  const onPointerMove = (event: PointerEvent<HTMLDivElement>): void => {
+    const px = localPx(event);
+    const drag = dragRef.current;
+    if (drag && drag.pointerId === event.pointerId) {
+      const dx = px[0] - drag.lastPx[0];
+      const dy = px[1] - drag.lastPx[1];
+      if (Math.hypot(px[0] - drag.startPx[0], px[1] - drag.startPx[1]) > CLICK_TOLERANCE_PX) drag.moved = true;
+      drag.lastPx = px;
+      const state = appStore.getState();
+      if (drag.mode === 'windowLevel' && drag.moved) {
+        // Horizontal = width, vertical = level (drag down → higher level, darker image);
+        // sensitivity follows the current width so narrow windows stay controllable.
+        const huPerPx = Math.max(0.5, state.window.widthHu / 300);
+        actions.setWindow(
+          Math.max(MIN_WINDOW_WIDTH_HU, state.window.widthHu + dx * huPerPx),
+          state.window.centerHu + dy * huPerPx,
+        );
+      } else if (drag.mode === 'crosshair') {
+        moveCrosshairTo(px);
+      } else if (drag.mode === 'zoom') {
+        const t = state.viewTransforms[kind];
+        actions.setViewTransform(kind, { ...t, zoom: Math.min(40, Math.max(0.2, t.zoom * Math.exp(-dy * 0.01))) });
+      } else if (drag.mode === 'pan') {
+        const now = cameraNow(kind);
+        if (now) {
+          const mmPerPx = (2 * now.camera.parallelScaleMm) / now.camera.viewportPx[1];
+          const t = state.viewTransforms[kind];
+          actions.setViewTransform(kind, { ...t, panMm: [t.panMm[0] - dx * mmPerPx, t.panMm[1] + dy * mmPerPx] });
+        }
+      }
+    }
+    updateReadout(px);
+  };
+
+  const onPointerUp = (event: PointerEvent<HTMLDivElement>): void => {
+    const drag = dragRef.current;
+    if (!drag || drag.pointerId !== event.pointerId) return;
+    dragRef.current = null;
+    event.currentTarget.releasePointerCapture(event.pointerId);
+    // A left click without a drag moves the crosshair, whatever the tool.
+    if (drag.mode === 'windowLevel' && !drag.moved) moveCrosshairTo(localPx(event));
+  };
+
+  // Wheel needs a non-passive listener to keep the page from scrolling or zooming.
+  const interactionRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const element = interactionRef.current;
+    if (!element) return;
+    const onWheel = (event: WheelEvent): void => {
+      event.preventDefault();
+      const now = cameraNow(kind);
+      if (!now) return;
+      if (event.ctrlKey || event.metaKey) {
+        const t = appStore.getState().viewTransforms[kind];
+        const zoom = Math.min(40, Math.max(0.2, t.zoom * Math.exp(-event.deltaY * 0.0015)));
+        const px = localPx(event);
+        actions.setViewTransform(
+          kind,
+          zoomAboutPoint(now.geometry, kind, t, zoom, px, now.cursorLps, now.camera.viewportPx),
+        );
+        return;
+      }
+      // One notch of a mouse wheel = one slice; trackpads' small deltas accumulate.
+      const delta = event.deltaMode === WheelEvent.DOM_DELTA_PIXEL ? event.deltaY : event.deltaY * 40;
+      if (Math.abs(delta) >= 50) {
+        wheelAccumRef.current = 0;
+        stepSlices(Math.sign(delta));
+      } else {
+        wheelAccumRef.current += delta;
+        if (Math.abs(wheelAccumRef.current) >= 50) {
+          stepSlices(Math.sign(wheelAccumRef.current));
+          wheelAccumRef.current = 0;
+        }
+      }
+      updateReadout(localPx(event));
+    };
+    element.addEventListener('wheel', onWheel, { passive: false });
+    return () => element.removeEventListener('wheel', onWheel);
+    // The handlers read fresh state from the store; only `kind` and `volume` are captured.
+  }, [kind, volume]);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const bigStep = event.shiftKey ? 10 : 1;
+    const steps: Record<string, number> = {
+      ArrowDown: bigStep,
+      ArrowUp: -bigStep,
+      PageDown: bigStep,
+      PageUp: -bigStep,
+    };
+    if (event.key in steps) {
+      event.preventDefault();
+      stepSlices(steps[event.key]);
+    }
+  };
+
+  const sliceCount = geometry && camera ? geometry.dims[camera.frame.sliceAxis] : 0;
+
+  return (
+    <div
+      className={`view view-${kind}`}
+      data-testid={`view-${kind}`}
+      data-slice-index={sliceIndex ?? undefined}
+      data-slice-count={sliceCount || undefined}
+      data-slice-loaded={sliceLoaded ? 'true' : 'false'}
+    >
+      <div className="vtk-host" ref={hostRef} />
+      {camera && geometry && cursorLps && (
+        <SliceOverlay
+          kind={kind}
+          camera={camera}
+          geometry={geometry}
+          cursorLps={cursorLps}
+          sliceIndex={sliceIndex ?? 0}
+          sliceCount={sliceCount}
+          sliceLoaded={sliceLoaded}
+          zoom={transform.zoom}
+        />
+      )}
+      <div
+        ref={interactionRef}
+        className={`view-input tool-${tool}`}
+        tabIndex={0}
+        aria-label={`${kind} view`}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={onPointerUp}
+        onPointerLeave={() => actions.setReadout(null)}
+        onPointerEnter={(event) => {
+          // Keys scroll the view under the mouse, but never steal focus from a text field.
+          const active = document.activeElement;
+          if (!(active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement)) {
+            event.currentTarget.focus({ preventScroll: true });
+          }
+        }}
+        onContextMenu={(event) => event.preventDefault()}
+        onDoubleClick={() => actions.toggleMaximized(kind)}
+        onKeyDown={onKeyDown}
+      />
+    </div>
+  );
+}

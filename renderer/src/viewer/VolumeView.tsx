@@ -1,0 +1,140 @@
+/**
+ * The 3D view: GPU ray-cast volume rendering (vtkVolume + vtkVolumeMapper) of the
+ * shared volume with a CT preset, rotated with vtk's trackball style. It starts once
+ * every slice has arrived — uploading a 3D texture per chunk would cost more than it
+ * shows. Orientation labels follow the camera.
+ */
+import { useEffect, useRef, useState } from 'react';
+import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
+import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
+import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
+import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
+import type { Vec3 } from '../../../core/api/types';
+import { useStore } from '../store/createStore';
+import { actions, appStore } from '../store/appStore';
+import { VOLUME_PRESETS } from './presets';
+import type { LoadedVolume } from './useVolumeImage';
+import { useVtkView } from './useVtkView';
+import { cross, edgeLabels, normalize, sub, volumeCenterLps, type EdgeLabels } from './viewGeometry';
+
+interface Pipeline {
+  actor: vtkVolume;
+  mapper: vtkVolumeMapper;
+  color: vtkColorTransferFunction;
+  opacity: vtkPiecewiseFunction;
+}
+
+export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const view = useVtkView(hostRef, '3d', { trackball: true, background: [0.02, 0.02, 0.03] });
+  const complete = useStore(appStore, (s) => s.load.complete);
+  const load = useStore(appStore, (s) => s.load);
+  const presetId = useStore(appStore, (s) => s.volumePresetId);
+  const [pipeline, setPipeline] = useState<Pipeline | null>(null);
+  const [labels, setLabels] = useState<EdgeLabels | null>(null);
+
+  useEffect(() => {
+    if (!view || !volume || !complete) return;
+    const mapper = vtkVolumeMapper.newInstance();
+    mapper.setInputData(volume.imageData);
+    const spacing = volume.geometry.spacingMm;
+    // Half the finest voxel spacing: fine enough for CT, coarse enough for software GL.
+    mapper.setSampleDistance(Math.max(0.5, Math.min(...spacing) * 0.7));
+    mapper.setMaximumSamplesPerRay(2000);
+    const actor = vtkVolume.newInstance();
+    actor.setMapper(mapper);
+    const color = vtkColorTransferFunction.newInstance();
+    const opacity = vtkPiecewiseFunction.newInstance();
+    const property = actor.getProperty();
+    property.setRGBTransferFunction(0, color);
+    property.setScalarOpacity(0, opacity);
+    property.setInterpolationTypeToLinear();
+    property.setScalarOpacityUnitDistance(0, Math.min(...spacing));
+    view.renderer.addVolume(actor);
+
+    // Start from the front (anterior view, head up), the way a 3D CT is first shown.
+    const center = volumeCenterLps(volume.geometry);
+    const camera = view.renderer.getActiveCamera();
+    camera.setParallelProjection(false);
+    camera.setFocalPoint(...center);
+    camera.setPosition(center[0], center[1] - 1000, center[2]);
+    camera.setViewUp(0, 0, 1);
+    view.renderer.resetCamera();
+    camera.zoom(1.3);
+    view.renderer.resetCameraClippingRange();
+
+    let frame = 0;
+    const updateLabels = (): void => {
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        const position = camera.getPosition() as Vec3;
+        const focal = camera.getFocalPoint() as Vec3;
+        const dop = normalize(sub(focal, position));
+        const up = normalize(camera.getViewUp() as Vec3);
+        setLabels(edgeLabels(cross(dop, up), up));
+      });
+    };
+    const subscription = camera.onModified(updateLabels);
+    updateLabels();
+    setPipeline({ actor, mapper, color, opacity });
+    return () => {
+      subscription.unsubscribe();
+      if (frame) cancelAnimationFrame(frame);
+      setPipeline(null);
+      view.renderer.removeVolume(actor);
+      actor.delete();
+      mapper.delete();
+      color.delete();
+      opacity.delete();
+      view.requestRender();
+    };
+  }, [view, volume, complete]);
+
+  useEffect(() => {
+    if (!view || !pipeline) return;
+    const preset = VOLUME_PRESETS.find((p) => p.id === presetId) ?? VOLUME_PRESETS[0];
+    pipeline.color.removeAllPoints();
+    for (const [hu, r, g, b] of preset.colorPoints) pipeline.color.addRGBPoint(hu, r, g, b);
+    pipeline.opacity.removeAllPoints();
+    for (const [hu, alpha] of preset.opacityPoints) pipeline.opacity.addPoint(hu, alpha);
+    const property = pipeline.actor.getProperty();
+    property.setShade(preset.shade);
+    property.setAmbient(preset.ambient);
+    property.setDiffuse(preset.diffuse);
+    property.setSpecular(preset.specular);
+    property.setSpecularPower(preset.specularPower);
+    view.requestRender();
+  }, [view, pipeline, presetId]);
+
+  const percent = load.sliceCount ? Math.floor((100 * load.slicesLoaded) / load.sliceCount) : 0;
+
+  return (
+    <div
+      className="view view-3d"
+      data-testid="view-3d"
+      data-ready={pipeline ? 'true' : 'false'}
+      onDoubleClick={() => actions.toggleMaximized('3d')}
+    >
+      <div className="vtk-host" ref={hostRef} />
+      <div className="overlay">
+        {labels && pipeline && (
+          <>
+            <div className="orient orient-top" data-testid="orientation-3d-top">{labels.top}</div>
+            <div className="orient orient-bottom" data-testid="orientation-3d-bottom">{labels.bottom}</div>
+            <div className="orient orient-left" data-testid="orientation-3d-left">{labels.left}</div>
+            <div className="orient orient-right" data-testid="orientation-3d-right">{labels.right}</div>
+          </>
+        )}
+        <div className="corner corner-tl">
+          <span className="view-tag view-tag-3d">3D</span>
+          {VOLUME_PRESETS.find((p) => p.id === presetId)?.label}
+        </div>
+        {volume && !complete && !load.error && (
+          <div className="view-message">3D view opens when the volume has loaded ({percent}%)</div>
+        )}
+        <div className="corner corner-br">drag: rotate · shift-drag: pan · wheel: zoom</div>
+      </div>
+    </div>
+  );
+}
