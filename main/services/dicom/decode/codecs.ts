@@ -69,14 +69,14 @@ const codecs = {
   },
 } satisfies Record<string, WasmCodec>;
 
-export type WasmCodecName = keyof typeof codecs;
+type WasmCodecName = keyof typeof codecs;
 
 function loadCodec(codec: WasmCodec): Promise<WasmModule> {
   if (!codec.modulePromise) {
     const factory = require(codec.packagePath) as WasmFactory;
     const remember = (text: unknown): void => {
       codec.messages.push(String(text));
-      if (codec.messages.length > 8) codec.messages.shift();
+      if (codec.messages.length > 16) codec.messages.shift();
     };
     codec.modulePromise = factory({ print: remember, printErr: remember }).catch((error: unknown) => {
       codec.modulePromise = undefined;
@@ -95,6 +95,8 @@ async function decodeWithWasm(name: WasmCodecName, encoded: Uint8Array, pixelCou
   const codec: WasmCodec = codecs[name];
   const wasmModule = await loadCodec(codec);
   const Decoder = wasmModule[codec.decoderClass] as new () => WasmDecoder;
+  // From here to the end of the function nothing awaits, so concurrent decodes
+  // on this thread cannot mix their codec messages.
   codec.messages.length = 0;
   let decoder: WasmDecoder | undefined;
   let info: WasmFrameInfo;

@@ -99,14 +99,19 @@ async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<De
   const samples = isNativeSyntax(transferSyntaxUid)
     ? nativeFrames(parsed, layout)
     : await encapsulatedFrames(parsed, layout);
+  // Native, RLE and encapsulated-uncompressed samples keep the stored layout,
+  // High Bit included; the image codecs return values aligned at bit 0.
+  const keepsStoredLayout =
+    isNativeSyntax(transferSyntaxUid) ||
+    transferSyntaxUid === TransferSyntax.rleLossless ||
+    transferSyntaxUid === TransferSyntax.encapsulatedUncompressedExplicitVrLittleEndian;
 
   const frames = samples.map((frameSamples, index) => {
     const stored: StoredValueLayout = {
       // A codec may hand back fewer bits than Bits Stored claims (8-bit JPEG); mask no wider than the container.
       bitsStored: Math.min(layout.bitsStored, frameSamples instanceof Uint16Array ? 16 : 8),
       signed: layout.signed,
-      // Codecs return right-aligned values; only native data may sit above bit 0.
-      shiftBits: isNativeSyntax(transferSyntaxUid) ? layout.highBit + 1 - layout.bitsStored : 0,
+      shiftBits: keepsStoredLayout ? layout.highBit + 1 - layout.bitsStored : 0,
     };
     return storedToHu(frameSamples, stored, rescales[index]);
   });
