@@ -4,6 +4,7 @@
  *   list               patients → studies → series in the library
  *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series
  */
+import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { LibraryService } from './services/libraryService';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 
@@ -47,9 +48,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'list') {
       const patients = await service.listPatients();
-      const tree = [];
+      const tree: (PatientSummary & { studies: (StudySummary & { series: SeriesSummary[] })[] })[] = [];
       for (const p of patients) {
-        const studies = [];
+        const studies: (StudySummary & { series: SeriesSummary[] })[] = [];
         for (const st of await service.listStudies(p.id)) studies.push({ ...st, series: await service.listSeries(st.id) });
         tree.push({ ...p, studies });
       }

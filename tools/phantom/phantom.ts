@@ -78,32 +78,46 @@ export type ResolvedPhantomOptions = Required<Omit<PhantomOptions, 'seed'>> & { 
 /** Field of view of the default pixel spacing: a typical abdominal CT reconstruction. */
 const DEFAULT_FOV_MM = 380;
 
-function checkInt(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isInteger(v) || v < lo || v > hi) throw new Error(`${name} must be an integer from ${lo} to ${hi}, got ${v}`);
+/** A bad option value; `option` is the PhantomOptions key, so a CLI can name its own flag. */
+export class PhantomOptionError extends Error {
+  constructor(
+    readonly option: keyof WritePhantomOptionKeys,
+    readonly problem: string,
+  ) {
+    super(`${option} ${problem}`);
+    this.name = 'PhantomOptionError';
+  }
+}
+
+/** Option names of generation and writing, for error reporting. */
+export type WritePhantomOptionKeys = Required<PhantomOptions> & { workers: number; writeLabels: boolean };
+
+function checkInt(name: keyof PhantomOptions, v: number, lo: number, hi: number): number {
+  if (!Number.isInteger(v) || v < lo || v > hi) throw new PhantomOptionError(name, `must be an integer from ${lo} to ${hi}, got ${v}`);
   return v;
 }
 
-function checkNumber(name: string, v: number, lo: number, hi: number): number {
-  if (!Number.isFinite(v) || v < lo || v > hi) throw new Error(`${name} must be a number from ${lo} to ${hi}, got ${v}`);
+function checkNumber(name: keyof PhantomOptions, v: number, lo: number, hi: number): number {
+  if (!Number.isFinite(v) || v < lo || v > hi) throw new PhantomOptionError(name, `must be a number from ${lo} to ${hi}, got ${v}`);
   return v;
 }
 
 /** Fill in defaults and reject impossible values with a message naming the option. */
 export function resolveOptions(options: PhantomOptions = {}): ResolvedPhantomOptions {
   const seed = String(options.seed ?? 1);
-  if (seed.length === 0 || seed.length > 64) throw new Error('seed must be 1 to 64 characters');
+  if (seed.length === 0 || seed.length > 64) throw new PhantomOptionError('seed', `must be 1 to 64 characters, got "${seed}"`);
   const size = checkInt('size', options.size ?? 512, 48, 2048);
   const sliceMm = checkNumber('sliceMm', options.sliceMm ?? 2, 0.25, 10);
   const patientId = options.patientId ?? `LGP-${seed}`;
   if (!/^[\x21-\x5b\x5d-\x7e]([\x20-\x5b\x5d-\x7e]*[\x21-\x5b\x5d-\x7e])?$/.test(patientId) || patientId.length > 64) {
-    throw new Error(`patientId must be 1 to 64 printable ASCII characters without a backslash, got "${patientId}"`);
+    throw new PhantomOptionError('patientId', `must be 1 to 64 printable ASCII characters without a backslash, got "${patientId}"`);
   }
   const pixelEncoding = options.pixelEncoding ?? 'signed';
   if (pixelEncoding !== 'signed' && pixelEncoding !== 'unsigned') {
-    throw new Error(`pixelEncoding must be "signed" or "unsigned", got "${String(pixelEncoding)}"`);
+    throw new PhantomOptionError('pixelEncoding', `must be "signed" or "unsigned", got "${String(pixelEncoding)}"`);
   }
   const bitsStored = options.bitsStored ?? 16;
-  if (bitsStored !== 12 && bitsStored !== 16) throw new Error(`bitsStored must be 12 or 16, got ${String(bitsStored)}`);
+  if (bitsStored !== 12 && bitsStored !== 16) throw new PhantomOptionError('bitsStored', `must be 12 or 16, got ${String(bitsStored)}`);
   return {
     seed,
     patientId,

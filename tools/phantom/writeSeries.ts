@@ -7,12 +7,13 @@
  */
 import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, endianness } from 'node:os';
+import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { CT_IMAGE_STORAGE, type DicomElement, encodeImageFile, formatDs, formatIs, tag } from './dicomWriter';
 import {
+  PhantomOptionError,
   type PhantomOptions,
   type PhantomTruth,
   type PreparedExam,
@@ -28,10 +29,7 @@ import { phantomUid } from './uid';
 export interface WriteOptions extends PhantomOptions {
   /** Also write each exam's label map as raw Uint8 (see TimepointTruth.labelsFile). Default false. */
   writeLabels?: boolean;
-  /**
-   * Worker threads synthesising slices. Default: up to 4 (one per CPU) for
-   * exams of 8 M voxels or more, else 1 (in-process).
-   */
+  /** Worker threads synthesising slices; 1 = in-process. Default 1. */
   workers?: number;
 }
 
@@ -227,11 +225,6 @@ function runWorker(job: SliceJob): Promise<ExamStats[]> {
   });
 }
 
-function defaultWorkers(prep: PreparedPatient): number {
-  const [nx, ny, nz] = prep.exams[0].scene.geometry.dims;
-  return nx * ny * nz >= 8_000_000 ? Math.min(4, availableParallelism()) : 1;
-}
-
 /**
  * Write one patient: `<outDir>/<patientId>/t<i>_<date>/IM0001.dcm …`,
  * `<outDir>/<patientId>/truth.json` and, with `writeLabels`,
@@ -243,8 +236,10 @@ export async function writePatient(outDir: string, options: WriteOptions = {}): 
   if (endianness() !== 'LE') throw new Error('the phantom writer needs a little-endian machine');
   const prep = preparePatient(options);
   const o = prep.options;
-  const workers = options.workers ?? defaultWorkers(prep);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64) throw new Error(`workers must be an integer from 1 to 64, got ${workers}`);
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+    throw new PhantomOptionError('workers', `must be an integer from 1 to 64, got ${workers}`);
+  }
   const writeLabels = options.writeLabels ?? false;
   const patientDir = join(outDir, o.patientId);
   const seriesDirs = prep.exams.map((exam) => join(patientDir, exam.truth.seriesDir));

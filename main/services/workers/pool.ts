@@ -43,21 +43,23 @@ export class WorkerPool {
   private closed = false;
 
   constructor(readonly size = Math.max(1, Math.min(cpus().length, 8))) {
+    for (let i = 0; i < size; i++) this.spawn();
+  }
+
+  private spawn(): void {
     const { file, workerData } = workerFile();
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(file, { workerData });
-      w.unref();
-      w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => this.onMessage(w, msg));
-      w.on('error', (err) => this.onCrash(w, err));
-      this.workers.push(w);
-      this.idle.push(w);
-    }
+    const w = new Worker(file, { workerData });
+    w.unref();
+    w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => this.onMessage(w, msg));
+    w.on('error', (err: Error) => this.onCrash(w, err));
+    this.workers.push(w);
+    this.idle.push(w);
   }
 
   run<K extends TaskName>(task: K, arg: TaskArg<K>, opts: { priority?: boolean } = {}): Promise<TaskResult<K>> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     return new Promise((resolve, reject) => {
-      const job: Job = { id: this.nextId++, task, arg, pending: { resolve: resolve as (v: unknown) => void, reject } };
+      const job: Job = { id: this.nextId++, task, arg, pending: { resolve: resolve as (v: unknown) => void, reject: reject as (e: Error) => void } };
       if (opts.priority) this.queue.unshift(job);
       else this.queue.push(job);
       this.pump();
@@ -86,10 +88,18 @@ export class WorkerPool {
     this.pump();
   }
 
+  /** A crashed worker fails its own task only; a fresh worker takes its place. */
   private onCrash(w: Worker, err: Error): void {
     const job = this.running.get(w);
     this.running.delete(w);
     job?.pending.reject(new Error(`worker crashed: ${err.message}`));
+    this.workers.splice(this.workers.indexOf(w), 1);
+    const idleAt = this.idle.indexOf(w);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    if (!this.closed) {
+      this.spawn();
+      this.pump();
+    }
   }
 
   async close(): Promise<void> {

@@ -8,9 +8,20 @@ export type DecodeErrorCode =
   | 'missing-attribute'
   | 'invalid-argument';
 
+/** What the user can do about each kind of failure. */
+const HINTS: Record<DecodeErrorCode, string> = {
+  'not-dicom': 'Leave it out of the import.',
+  truncated: 'Copy or export the file again from its source.',
+  corrupt: 'The file is damaged; export it again from its source.',
+  'unsupported-transfer-syntax': 'Export the series again uncompressed or in a lossless syntax.',
+  'unsupported-image': 'Only greyscale CT-like images can be opened.',
+  'missing-attribute': 'The file is incomplete; export it again from its source.',
+  'invalid-argument': '',
+};
+
 /**
  * A file whose pixel data cannot be turned into Hounsfield units. The message
- * names the file and the reason, so it can be shown to the user as is.
+ * names the file, the reason and what to do, so it can be shown as is.
  */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -21,7 +32,7 @@ export class DecodeError extends Error {
     readonly reason: string,
     options?: { cause?: unknown },
   ) {
-    super(`${fileLabel}: ${reason}`, options);
+    super(HINTS[code] ? `${fileLabel}: ${reason}. ${HINTS[code]}` : `${fileLabel}: ${reason}`, options);
   }
 }
 

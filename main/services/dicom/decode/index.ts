@@ -96,17 +96,15 @@ async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<De
   const layout = readImageLayout(dataset);
   const rescales = rescalePerFrame(dataset, layout.frameCount, opts.rescale);
 
-  const samples = isNativeSyntax(transferSyntaxUid)
-    ? nativeFrames(parsed, layout)
-    : await encapsulatedFrames(parsed, layout);
   // Native, RLE and encapsulated-uncompressed samples keep the stored layout,
   // High Bit included; the image codecs return values aligned at bit 0.
   const keepsStoredLayout =
     isNativeSyntax(transferSyntaxUid) ||
     transferSyntaxUid === TransferSyntax.rleLossless ||
     transferSyntaxUid === TransferSyntax.encapsulatedUncompressedExplicitVrLittleEndian;
-
-  const frames = samples.map((frameSamples, index) => {
+  // Each frame goes to HU as soon as it is decoded, so a long multi-frame file
+  // never holds all its raw frames at once.
+  const toHu = (frameSamples: RawSamples, index: number): Int16Array => {
     const stored: StoredValueLayout = {
       // A codec may hand back fewer bits than Bits Stored claims (8-bit JPEG); mask no wider than the container.
       bitsStored: Math.min(layout.bitsStored, frameSamples instanceof Uint16Array ? 16 : 8),
@@ -114,7 +112,10 @@ async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<De
       shiftBits: keepsStoredLayout ? layout.highBit + 1 - layout.bitsStored : 0,
     };
     return storedToHu(frameSamples, stored, rescales[index]);
-  });
+  };
+  const frames = isNativeSyntax(transferSyntaxUid)
+    ? nativeFrames(parsed, layout, toHu)
+    : await encapsulatedFrames(parsed, layout, toHu);
   return { rows: layout.rows, columns: layout.columns, frameCount: layout.frameCount, frames, transferSyntaxUid };
 }
 
@@ -203,7 +204,13 @@ function readRescale(dataset: DicomDataset): RescaleValues | undefined {
   return { slope: slope ?? 1, intercept: intercept ?? 0 };
 }
 
-function nativeFrames({ dataset, pixelData, transferSyntaxUid }: ParsedFile, layout: ImageLayout): RawSamples[] {
+type FrameToHu = (samples: RawSamples, frameIndex: number) => Int16Array;
+
+function nativeFrames(
+  { dataset, pixelData, transferSyntaxUid }: ParsedFile,
+  layout: ImageLayout,
+  toHu: FrameToHu,
+): Int16Array[] {
   if (!pixelData) {
     throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
   }
@@ -233,18 +240,20 @@ function nativeFrames({ dataset, pixelData, transferSyntaxUid }: ParsedFile, lay
     );
   }
   const bigEndian = transferSyntaxUid === TransferSyntax.explicitVrBigEndian;
-  const frames: RawSamples[] = [];
+  const frames: Int16Array[] = [];
   for (let frame = 0; frame < layout.frameCount; frame++) {
     const start = pixelData.valueOffset + frame * frameBytes;
     const frameBytesView = dataset.bytes.subarray(start, start + frameBytes);
+    let samples: RawSamples;
     if (bytesPerSample === 1) {
       // In Big Endian, 8-bit samples written as OW are swapped in pairs (PS3.5 8.1.1).
-      frames.push(bigEndian && pixelData.vr === 'OW' ? swapBytePairs(frameBytesView) : frameBytesView);
+      samples = bigEndian && pixelData.vr === 'OW' ? swapBytePairs(frameBytesView) : frameBytesView;
     } else if (bigEndian) {
-      frames.push(bigEndianWords(frameBytesView, pixelCount));
+      samples = bigEndianWords(frameBytesView, pixelCount);
     } else {
-      frames.push(littleEndianWords(frameBytesView, pixelCount));
+      samples = littleEndianWords(frameBytesView, pixelCount);
     }
+    frames.push(toHu(samples, frame));
   }
   return frames;
 }
@@ -273,7 +282,8 @@ function swapBytePairs(frameBytes: Uint8Array): Uint8Array {
 async function encapsulatedFrames(
   { dataset, pixelData, transferSyntaxUid }: ParsedFile,
   layout: ImageLayout,
-): Promise<RawSamples[]> {
+  toHu: FrameToHu,
+): Promise<Int16Array[]> {
   if (!pixelData) {
     throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
   }
@@ -295,10 +305,10 @@ async function encapsulatedFrames(
     !oneFragmentPerFrame,
   );
 
-  const frames: RawSamples[] = [];
+  const frames: Int16Array[] = [];
   for (const [index, frame] of encoded.entries()) {
     try {
-      frames.push(await decodeEncapsulatedFrame(transferSyntaxUid, frame, layout, pixelCount));
+      frames.push(toHu(await decodeEncapsulatedFrame(transferSyntaxUid, frame, layout, pixelCount), index));
     } catch (error) {
       if (error instanceof PixelDataProblem && layout.frameCount > 1) {
         throw new PixelDataProblem(error.code, `frame ${index + 1} of ${layout.frameCount}: ${error.message}`, {

@@ -1,0 +1,2 @@
+// dcmjs ships no type declarations; modules that use it type the parts they need.
+declare module 'dcmjs';
