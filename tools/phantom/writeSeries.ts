@@ -83,6 +83,8 @@ function seriesElements(prep: PreparedPatient, exam: PreparedExam): DicomElement
     { tag: tag(0x0010, 0x0040), vr: 'CS', value: p.sex },
     { tag: tag(0x0010, 0x1010), vr: 'AS', value: `${String(Math.min(Math.max(ageYears, 0), 999)).padStart(3, '0')}Y` },
     { tag: tag(0x0018, 0x0010), vr: 'LO', value: 'IV contrast' },
+    // Lets validators see the body part is unpaired, so Laterality (2C) is not required.
+    { tag: tag(0x0018, 0x0015), vr: 'CS', value: 'ABDOMEN' },
     { tag: tag(0x0018, 0x0050), vr: 'DS', value: formatDs(o.sliceThicknessMm) },
     { tag: tag(0x0018, 0x0060), vr: 'DS', value: '120' },
     { tag: tag(0x0018, 0x1020), vr: 'LO', value: 'longitude-phantom 1' },

@@ -275,7 +275,7 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
     if (!syntax) throw new Error('transfer syntax UID (0002,0010) is missing');
     if (syntax === TS.deflatedLE) {
       // PS3.5 A.5: the dataset after the meta group is a raw deflate stream.
-      const inflated = inflateRawSync(bytes.subarray(stream.offset));
+      const inflated = inflateRawSync(bytes.subarray(stream.offset), { maxOutputLength: 2 ** 31 - 1 }); // refuse deflate bombs
       data = toArrayBuffer(inflated);
       stream = new ReadBufferStream(data, null, { noCopy: true });
       stream.reset();

@@ -365,7 +365,7 @@ export async function decodeJpeg(encoded: Uint8Array, pixelCount: number): Promi
         // libjpeg-turbo-8bit is the only DCT decoder installed; none handles 12-bit samples.
         throw new PixelDataProblem(
           'unsupported-transfer-syntax',
-          `JPEG Extended ${header.precisionBits}-bit is not supported (only 8-bit lossy JPEG can be decoded); convert the series to a lossless syntax`,
+          `JPEG Extended ${header.precisionBits}-bit is not supported (only 8-bit lossy JPEG can be decoded)`,
         );
       }
       return decodeWithWasm('libjpegTurbo', encoded, pixelCount);

@@ -118,7 +118,7 @@ describe('decodeFile on real CT', () => {
     expect(decoded.frames[0][256 * 512 + 256]).toBe(94);
   });
 
-  it('decodes all 20 TotalSegmentator slices concurrently (codec initialised once), air at −1024 HU', async () => {
+  it('decodes all 20 TotalSegmentator slices concurrently (sharing one codec load), air at −1024 HU', async () => {
     const files = readdirSync(TOTALSEG_DIR).sort();
     expect(files).toHaveLength(20);
     const all = await Promise.all(files.map((f) => decodeFile(read(join(TOTALSEG_DIR, f)), { fileLabel: f })));

@@ -294,7 +294,7 @@ async function encapsulatedFrames(
     );
   }
   const pixelCount = layout.rows * layout.columns;
-  // RLE and encapsulated uncompressed keep each frame in one fragment (PS3.5 A.4.2, A.4.11).
+  // RLE and Encapsulated Uncompressed put each frame in exactly one fragment.
   const oneFragmentPerFrame =
     transferSyntaxUid === TransferSyntax.rleLossless ||
     transferSyntaxUid === TransferSyntax.encapsulatedUncompressedExplicitVrLittleEndian;

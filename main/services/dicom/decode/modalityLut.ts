@@ -1,5 +1,5 @@
 // Stored pixel values → Hounsfield units through the modality LUT
-// (DICOM PS3.3 C.11.1.1.2: HU = stored value × Rescale Slope + Rescale Intercept).
+// (DICOM PS3.3 C.11.1: HU = stored value × Rescale Slope + Rescale Intercept).
 //
 // Masking to Bits Stored, sign extension, rescale, rounding and clamping to
 // Int16 are folded into one lookup table indexed by the stored bits, so the

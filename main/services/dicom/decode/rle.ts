@@ -81,7 +81,7 @@ function unpackBits(segment: Uint8Array, outputLength: number, segmentNumber: nu
   }
   // PackBits has no checksum; a corrupt run header shifts everything after it,
   // so a plane that fills up well before its segment ends is corrupt. A pad
-  // byte to even length (G.5) and a few trailing no-ops are tolerated.
+  // byte to even length and a few trailing no-ops are tolerated.
   const leftoverBytes = inputLength - input;
   if (leftoverBytes > MAX_SEGMENT_SLACK_BYTES) {
     throw new PixelDataProblem(
