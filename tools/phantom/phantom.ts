@@ -4,7 +4,7 @@
  * benchmarks and model training check against.
  */
 import type { Mat3, VolumeGeometry } from '../../core/api/types';
-import { AnatomySampler, TISSUE_HU, sampleAnatomyParams } from './anatomy';
+import { AnatomySampler, type AnatomyParams, TISSUE_HU, sampleAnatomyParams } from './anatomy';
 import {
   IDENTITY,
   type Mat3Rows,
@@ -235,6 +235,12 @@ export interface PhantomTruth {
   generator: { name: string; options: ResolvedPhantomOptions };
   coordinates: string;
   patient: { patientId: string; patientName: string; birthDate: string; sex: 'M' | 'F' };
+  /**
+   * Body outline of the baseline exam: an ellipse centred on x = y = 0 with
+   * these semi-axes to the skin (anterior/posterior differ), and the layer
+   * thicknesses inside it (skin, subcutaneous fat, muscle wall), in mm.
+   */
+  body: AnatomyParams['body'];
   /** Whole liver (lesions included), integrated on a 2.5 mm grid of the anatomy; independent of scan coverage. */
   liver: { volumeMl: number; labelValue: number };
   labels: string;
@@ -400,6 +406,7 @@ export function preparePatient(options: PhantomOptions, { integrateLiver = true 
     coordinates:
       'DICOM patient LPS millimetres (PS3.3 C.7.6.2.1.1): +x patient left, +y posterior, +z superior; each timepoint in its own exam LPS',
     patient: { patientId: o.patientId, patientName, birthDate: toDicomDate(birth), sex },
+    body: { ...anatomyParams.body },
     liver: {
       volumeMl: integrateLiver
         ? round(integrateLiverMl(new AnatomySampler(anatomyParams, LIVER_INTEGRATION_STEP_MM), LIVER_INTEGRATION_STEP_MM), 1)

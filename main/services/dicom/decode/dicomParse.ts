@@ -161,10 +161,10 @@ function inflateDataset(deflated: Uint8Array): Uint8Array {
   // PS3.5 A.5: the data set after the meta header is raw DEFLATE (RFC 1951).
   // A few writers add a zlib header; accept that as well.
   try {
-    return new Uint8Array(inflateRawSync(deflated));
+    return new Uint8Array(inflateRawSync(deflated, { maxOutputLength: 2 ** 31 - 1 })); // refuse deflate bombs
   } catch (rawError) {
     try {
-      return new Uint8Array(inflateSync(deflated));
+      return new Uint8Array(inflateSync(deflated, { maxOutputLength: 2 ** 31 - 1 }));
     } catch {
       const truncated = String((rawError as Error).message).includes('unexpected end');
       throw new PixelDataProblem(
