@@ -12,7 +12,6 @@ export const CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2';
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 
 type StringVr = 'AE' | 'AS' | 'CS' | 'DA' | 'DS' | 'IS' | 'LO' | 'LT' | 'PN' | 'SH' | 'ST' | 'TM' | 'UI';
-type BinaryVr = 'US' | 'UL' | 'SS' | 'OB' | 'OW';
 
 export type DicomElement =
   | { tag: number; vr: StringVr; value: string | readonly string[] }

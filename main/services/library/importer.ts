@@ -211,6 +211,8 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     const created = stored.filter((s) => s.ok && s.created).map((s) => (s.ok ? s.relPath : ''));
     const registered = new Set<string>();
     const touchedSeries = new Map<number, string[]>();
+    // Series whose files were all in the library already still belong in the report.
+    const duplicateSeries = new Set<number>();
     const fileResults: ImportFileResult[] = [];
     try {
       db.transaction(() => {
@@ -232,7 +234,10 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
                 ? { file: s.label, outcome: 'duplicate', reason: 'already in the library', seriesInstanceUid: uids.series }
                 : { file: s.label, outcome: 'skipped', reason: `a different file with SOP Instance UID ${uids.sop} is already in the library`, seriesInstanceUid: uids.series },
             );
-            if (sameContent) registered.add(s.relPath);
+            if (sameContent) {
+              registered.add(s.relPath);
+              if (existing) duplicateSeries.add(existing.seriesId);
+            }
             continue;
           }
           seenInBatch.set(uids.sop, s.sha256);
@@ -260,7 +265,7 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     // Files copied for rows that were not written (conflicts) are orphans: remove them.
     await Promise.all(created.filter((rel) => !registered.has(rel)).map((rel) => fsp.rm(join(homeDir, rel), { force: true })));
     results.push(...fileResults);
-    const series = [...touchedSeries.keys()].map((id) => {
+    const series = [...new Set([...touchedSeries.keys(), ...duplicateSeries])].map((id) => {
       const row = getSeriesRow(db, id)!;
       return { id, seriesInstanceUid: row.seriesInstanceUid, description: row.description, sliceCount: row.sliceCount, warnings: row.warnings };
     });

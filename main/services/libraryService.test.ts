@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFile } from './dicom/decode/index';
+import { imageDataset, int16Bytes, writePart10, type DatasetSpec } from './dicom/decode/testDicomWriter';
+import { LibraryService } from './libraryService';
+
+const DATA = join(__dirname, '..', '..', '..', 'shared', 'data');
+const CT3 = join(DATA, 'dcmqi', 'ct-3slice');
+const TOTALSEG = join(DATA, 'totalsegmentator', 'example_ct_dicom');
+
+let service: LibraryService;
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lng-svc-'));
+  service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2 });
+});
+afterAll(async () => {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('opening series', () => {
+  it('dcmqi CT: volume statistics match an independent decode of the three files', async () => {
+    const report = await service.importPaths([CT3]);
+    const id = report.series[0].id;
+    const detail = await service.getSeries(id);
+    expect(detail.transferSyntaxes).toEqual([{ uid: '1.2.840.10008.1.2', name: 'Implicit VR Little Endian' }]);
+    expect(detail.geometry.spacingMm[2]).toBeCloseTo(1.0, 6);
+    const { stats } = await service.volumeStats(id);
+    // Known values of these GE slices (min is the outside-FOV padding).
+    expect(stats.minHu).toBe(-3024);
+    expect(stats.voxelCount).toBe(512 * 512 * 3);
+    let sum = 0;
+    for (const f of ['01.dcm', '02.dcm', '03.dcm']) for (const v of (await decodeFile(readFileSync(join(CT3, f)))).frames[0]) sum += v;
+    expect(stats.meanHu).toBeCloseTo(sum / (512 * 512 * 3), 9);
+  });
+
+  it('TotalSegmentator JPEG 2000: chunks arrive from the middle, decode to plausible CT, thumbnail is a PNG', async () => {
+    const report = await service.importPaths([TOTALSEG]);
+    const id = report.series[0].id;
+    const info = await service.openVolume(id);
+    expect(info.geometry.dims).toEqual([512, 512, 20]);
+    const middle = new Int16Array(await service.getVolumeChunk(id, 8, 4));
+    expect(middle.length).toBe(512 * 512 * 4);
+    const { stats } = await service.volumeStats(id);
+    expect(stats.minHu).toBe(-1024);
+    expect(stats.maxHu).toBeGreaterThan(1000);
+    const png = new Uint8Array(await service.getThumbnail(id));
+    expect([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    await expect(service.getVolumeChunk(id, 18, 4)).rejects.toThrow(/outside the volume \(0…19\)/);
+  });
+
+  it('Enhanced CT multi-frame: frames sorted by their per-frame positions, per-frame rescale applied', async () => {
+    // The three real slices as frames of one Enhanced CT, stored in reverse position order
+    // with a different rescale each (PS3.3 C.7.6.16 functional groups).
+    const slices = [];
+    for (const f of ['01.dcm', '02.dcm', '03.dcm']) slices.push((await decodeFile(readFileSync(join(CT3, f)))).frames[0]);
+    const ct3Detail = await service.getSeries((await service.importPaths([CT3])).series[0].id);
+    const g = ct3Detail.geometry;
+    const rescales = [
+      { slope: 1, intercept: -1024 },
+      { slope: 1, intercept: -2048 },
+      { slope: 0.5, intercept: -1024 },
+    ];
+    const order = [2, 1, 0]; // frame f holds slice order[f]
+    const pixels = new Uint8Array(3 * 512 * 512 * 2);
+    order.forEach((k, f) => {
+      const { slope, intercept } = rescales[f];
+      pixels.set(int16Bytes(Int16Array.from(slices[k], (hu) => (hu - intercept) / slope)), f * 512 * 512 * 2);
+    });
+    const seq = (tag: number, items: DatasetSpec[]) => ({ tag, vr: 'SQ' as const, value: items });
+    const perFrame: DatasetSpec[] = order.map((k, f) => [
+      seq(0x00209113, [[{ tag: 0x00200032, vr: 'DS', value: [g.originMm[0], g.originMm[1], g.originMm[2] + k * g.spacingMm[2]].join('\\') }]]),
+      seq(0x00289145, [
+        [
+          { tag: 0x00281052, vr: 'DS', value: String(rescales[f].intercept) },
+          { tag: 0x00281053, vr: 'DS', value: String(rescales[f].slope) },
+        ],
+      ]),
+    ]);
+    const shared: DatasetSpec = [
+      seq(0x00209116, [[{ tag: 0x00200037, vr: 'DS', value: '1\\0\\0\\0\\1\\0' }]]),
+      seq(0x00289110, [[{ tag: 0x00280030, vr: 'DS', value: `${g.spacingMm[1]}\\${g.spacingMm[0]}` }]]),
+    ];
+    const file = join(dir, 'enhanced.dcm');
+    writeFileSync(
+      file,
+      writePart10(
+        imageDataset({
+          rows: 512,
+          columns: 512,
+          bitsAllocated: 16,
+          bitsStored: 16,
+          pixelRepresentation: 1,
+          sopClassUid: '1.2.840.10008.5.1.4.1.1.2.1',
+          numberOfFrames: 3,
+          pixelData: pixels,
+          extra: [seq(0x52009229, [shared]), seq(0x52009230, perFrame)],
+        }),
+        '1.2.840.10008.1.2.1',
+      ),
+    );
+    const report = await service.importPaths([file]);
+    expect(report).toMatchObject({ imported: 1, skipped: 0 });
+    const id = report.series[0].id;
+    const detail = await service.getSeries(id);
+    expect(detail.sliceCount).toBe(3);
+    expect(detail.geometry.spacingMm[2]).toBeCloseTo(1.0, 6);
+    expect(detail.geometry.originMm[2]).toBeCloseTo(g.originMm[2], 6);
+    const { volume } = await service.volumeStats(id);
+    for (let k = 0; k < 3; k++) {
+      expect(volume.voxels.subarray(k * 512 * 512, (k + 1) * 512 * 512)).toEqual(slices[k]);
+    }
+  });
+});
