@@ -117,12 +117,20 @@ function scaled(shape: LocalShape, s: number): LocalShape {
   return { offsetMm: shape.offsetMm, semiAxesMm: scale(shape.semiAxesMm, s), axes: shape.axes };
 }
 
+/**
+ * Per-exam factor from a factor meant for series of up to three exams:
+ * longer series change in smaller steps, so lesions stay liver-sized.
+ */
+function stepFactor(factor: number, timepoints: number): number {
+  return factor ** (2 / Math.max(2, timepoints - 1));
+}
+
 /** Per-timepoint axis scale factors of a simple course (0 = absent). */
 function courseScales(rng: Rng, course: LesionCourse, timepoints: number, longMm: number): number[] {
   const cap = MAX_SEMI_AXIS_MM / longMm;
   const out: number[] = [];
-  const growth = rng.uniform(1.15, 1.3);
-  const shrink = rng.uniform(0.7, 0.85);
+  const growth = stepFactor(rng.uniform(1.15, 1.3), timepoints);
+  const shrink = stepFactor(rng.uniform(0.7, 0.85), timepoints);
   const disappearAt = Math.min(2, timepoints - 1);
   for (let t = 0; t < timepoints; t++) {
     switch (course) {
@@ -188,7 +196,7 @@ function draftSplit(rng: Rng, timepoints: number): Draft {
   const axes = randomRotation(rng);
   const u = column(axes, 0);
   const splitAt = timepoints - 1;
-  const growth = rng.uniform(1.0, 1.1);
+  const growth = stepFactor(rng.uniform(1.0, 1.1), timepoints);
   const own: (LocalShape | null)[] = [];
   const partner: (LocalShape | null)[] = [];
   for (let t = 0; t < timepoints; t++) {
@@ -210,7 +218,7 @@ function draftSplit(rng: Rng, timepoints: number): Draft {
 /** Two nearby lesions that grow into one at the last exam. */
 function draftMerge(rng: Rng, timepoints: number): Draft {
   const mergeAt = timepoints - 1;
-  const growth = rng.uniform(1.15, 1.25);
+  const growth = stepFactor(rng.uniform(1.15, 1.25), timepoints);
   const rA = rng.uniform(6, 9);
   const rB = rng.uniform(6, 9);
   const axesA = randomRotation(rng);
@@ -327,7 +335,7 @@ export function planLesions(
       const all = [...own, ...(partner ?? [])];
       const radiusMm = boundingRadiusMm(all);
       const blurMarginMm = 4 * draft.marginBlurMm;
-      for (let attempt = 0; attempt < 1500 && !centre; attempt++) {
+      for (let attempt = 0; attempt < 4000 && !centre; attempt++) {
         const c: Vec3 = [rng.uniform(lb[0], lb[1]), rng.uniform(lb[2], lb[3]), rng.uniform(lb[4], lb[5])];
         if (placed.some((p) => norm(sub(p.centre, c)) < p.radiusMm + radiusMm + MARGIN_MM)) continue;
         let ok = true;
@@ -360,12 +368,19 @@ export function planLesions(
     centres.push(centre);
   }
 
-  // Ids in placement order, partners (split fragment, merge partner) right after their lesion.
+  // Ids in a shuffled order, so an id says nothing about a lesion's course;
+  // a split fragment or merge partner gets the id right after its lesion.
+  const order = drafts.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
   const lesions: LesionPlan[] = [];
   const events: LesionEvent[] = [];
   const toAnatomy = (c: Vec3, s: LocalShape | null): Ellipsoid | null =>
     s ? { centreMm: add(c, s.offsetMm), semiAxesMm: s.semiAxesMm, axes: s.axes } : null;
-  for (const [i, draft] of drafts.entries()) {
+  for (const i of order) {
+    const draft = drafts[i];
     const appearanceOf = (d: Draft): LesionAppearance => ({ coreHu: d.coreHu, rim: d.rim, marginBlurMm: d.marginBlurMm });
     const id = `L${lesions.length + 1}`;
     const main: LesionPlan = {

@@ -406,7 +406,7 @@ export function preparePatient(options: PhantomOptions, { integrateLiver = true 
     coordinates:
       'DICOM patient LPS millimetres (PS3.3 C.7.6.2.1.1): +x patient left, +y posterior, +z superior; each timepoint in its own exam LPS',
     patient: { patientId: o.patientId, patientName, birthDate: toDicomDate(birth), sex },
-    body: { ...anatomyParams.body },
+    body: Object.fromEntries(Object.entries(anatomyParams.body).map(([k, v]) => [k, round(v, 3)])) as AnatomyParams['body'],
     liver: {
       volumeMl: integrateLiver
         ? round(integrateLiverMl(new AnatomySampler(anatomyParams, LIVER_INTEGRATION_STEP_MM), LIVER_INTEGRATION_STEP_MM), 1)
