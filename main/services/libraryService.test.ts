@@ -56,7 +56,7 @@ describe('opening series', () => {
   it('Enhanced CT multi-frame: frames sorted by their per-frame positions, per-frame rescale applied', async () => {
     // The three real slices as frames of one Enhanced CT, stored in reverse position order
     // with a different rescale each (PS3.3 C.7.6.16 functional groups).
-    const slices = [];
+    const slices: Int16Array[] = [];
     for (const f of ['01.dcm', '02.dcm', '03.dcm']) slices.push((await decodeFile(readFileSync(join(CT3, f)))).frames[0]);
     const ct3Detail = await service.getSeries((await service.importPaths([CT3])).series[0].id);
     const g = ct3Detail.geometry;
