@@ -13,7 +13,7 @@ import type { ImportFileResult, ImportProgress, ImportReport } from '../../../co
 import { readDicomHeader } from '../dicom/header';
 import type { Db } from '../registry/db';
 import type { WorkerPool } from '../workers/pool';
-import type { StoreFileResult } from './storeFile';
+import { commitStoredFiles, type StoreFileResult } from './storeFile';
 import {
   effectiveUids,
   findInstanceBySop,
@@ -194,7 +194,7 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     // Read + copy in the workers.
     let done = 0;
     progress({ phase: 'reading', done, total: sources.length });
-    const stored: StoreFileResult[] = await Promise.all(
+    const read: StoreFileResult[] = await Promise.all(
       sources.map((s) =>
         pool
           .run('storeFile', { sourcePath: s.path, label: s.label, homeDir })
@@ -205,6 +205,15 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
           }),
       ),
     );
+
+    // Make the copies durable and give them their final names before any row refers to them.
+    progress({ phase: 'copying', done: 0, total: read.length });
+    const pending = read.flatMap((s) => (s.ok && s.pendingPath ? [{ relPath: s.relPath, pendingPath: s.pendingPath }] : []));
+    const commitFailures = await commitStoredFiles(homeDir, pending);
+    const stored = read.map((s): StoreFileResult => {
+      const reason = s.ok ? commitFailures.get(s.relPath) : undefined;
+      return reason ? { ok: false, label: s.label, reason } : s;
+    });
 
     // Register in one transaction.
     progress({ phase: 'registering', done: 0, total: stored.length });

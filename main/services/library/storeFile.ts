@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,6 +24,8 @@ export type StoreFileResult =
       relPath: string;
       /** True when this call wrote the file (it did not exist yet). */
       created: boolean;
+      /** Where the new file waits (not yet flushed) until the importer commits it with commitStoredFiles. */
+      pendingPath?: string;
     }
   | { ok: false; label: string; reason: string; dicomDir?: { referencedFiles: string[] } };
 
@@ -31,9 +34,11 @@ export function libraryRelPath(sha256: string): string {
 }
 
 /**
- * Read one file, parse its header, and store it content-addressed in the library.
- * The copy is written to a temporary name, flushed to disk and renamed, so a crash or a
- * full disk never leaves a partial file under a final name. Runs in a worker thread.
+ * Read one file, parse its header, and write it, content-addressed, to a temporary name
+ * in the library. The importer flushes all temporary files with one file-system sync and
+ * only then renames them (commitStoredFiles), so a crash or a full disk never leaves a
+ * partial file under a final name — and an import pays one sync, not one per file.
+ * Runs in a worker thread.
  */
 export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   const { sourcePath, label, homeDir } = arg;
@@ -56,22 +61,16 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const relPath = libraryRelPath(sha256);
   const finalPath = join(homeDir, relPath);
-  let created = false;
-  try {
-    await fsp.access(finalPath);
-  } catch {
+  // A file under its final name was flushed before it was renamed; its size guards against
+  // anything else (a copy made by hand, a damaged disk).
+  const existing = await fsp.stat(finalPath).catch(() => null);
+  let pendingPath: string | undefined;
+  if (!existing || existing.size !== bytes.byteLength) {
     const tmp = `${finalPath}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       mkdirSync(dirname(finalPath), { recursive: true });
-      const fh = await fsp.open(tmp, 'wx');
-      try {
-        await fh.writeFile(bytes);
-        await fh.datasync();
-      } finally {
-        await fh.close();
-      }
-      await fsp.rename(tmp, finalPath);
-      created = true;
+      await fsp.writeFile(tmp, bytes, { flag: 'wx' });
+      pendingPath = tmp;
     } catch (err) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       const code = (err as NodeJS.ErrnoException).code;
@@ -79,5 +78,45 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
       return { ok: false, label, reason };
     }
   }
-  return { ok: true, label, header, sha256, sizeBytes: bytes.byteLength, relPath, created };
+  return { ok: true, label, header, sha256, sizeBytes: bytes.byteLength, relPath, created: pendingPath !== undefined, pendingPath };
+}
+
+/** Make written files durable: one syncfs of the library's file system (Linux), else fsync each. */
+export async function flushToDisk(dir: string, files: string[]): Promise<void> {
+  if (files.length === 0) return;
+  if (process.platform === 'linux') {
+    const r = spawnSync('sync', ['--file-system', dir]);
+    if (r.status === 0) return;
+  }
+  await Promise.all(
+    files.map(async (f) => {
+      const fh = await fsp.open(f, 'r+');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+    }),
+  );
+}
+
+/**
+ * Flush the pending files, rename them to their final names, and flush the renames.
+ * Returns the relative paths that could not be committed, with the reason.
+ */
+export async function commitStoredFiles(homeDir: string, stored: { relPath: string; pendingPath: string }[]): Promise<Map<string, string>> {
+  const failed = new Map<string, string>();
+  await flushToDisk(homeDir, stored.map((s) => s.pendingPath));
+  await Promise.all(
+    stored.map(async (s) => {
+      try {
+        await fsp.rename(s.pendingPath, join(homeDir, s.relPath));
+      } catch (err) {
+        await fsp.rm(s.pendingPath, { force: true }).catch(() => undefined);
+        failed.set(s.relPath, `cannot move the copy into place (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      }
+    }),
+  );
+  await flushToDisk(homeDir, stored.map((s) => join(homeDir, s.relPath)));
+  return failed;
 }

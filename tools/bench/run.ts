@@ -1,0 +1,140 @@
+/**
+ * `npm run bench`: figures and ratios, not a timed test.
+ *  - import of a 512×512×300 phantom series into a fresh library vs `cp -r` of the same files
+ *  - opening it in the serve-mode UI (Chromium): time to the first rendered slice and to the
+ *    full volume, peak memory of the server and of the page's renderer process
+ * Reference timings are measured in the same run.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from '../../e2e/support/chromium';
+import { apiCall, startServeMode } from '../../e2e/support/serveMode';
+import { LibraryService } from '../../main/services/libraryService';
+import { writePatient } from '../phantom/index';
+
+const SLICES = Number(process.env.BENCH_SLICES ?? 300);
+const SIZE = Number(process.env.BENCH_SIZE ?? 512);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+function ms(v: number): string {
+  return v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(0)} ms`;
+}
+
+async function phantomSeries(): Promise<string> {
+  const dir = join(tmpdir(), `longitude-bench-phantom-${SIZE}x${SLICES}-v1`);
+  const series = existsSync(dir) ? readdirSync(join(dir, 'BENCH-001')).find((d) => d.startsWith('t0_')) : undefined;
+  if (series && readdirSync(join(dir, 'BENCH-001', series)).length === SLICES) return join(dir, 'BENCH-001', series);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`writing a ${SIZE}×${SIZE}×${SLICES} phantom series (once, cached in ${dir})…`);
+  const written = await writePatient(dir, { seed: 'bench', size: SIZE, slices: SLICES, timepoints: 1, patientId: 'BENCH-001' });
+  return written.seriesDirs[0];
+}
+
+/** Peak RSS (VmHWM) of Chromium renderer processes, bytes. */
+function chromiumRendererPeak(): number {
+  let peak = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chromium') || !cmd.includes('--type=renderer')) continue;
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+    } catch {
+      // process ended
+    }
+  }
+  return peak;
+}
+
+async function main(): Promise<void> {
+  const src = await phantomSeries();
+  const bytes = readdirSync(src).reduce((s, f) => s + readFileSync(join(src, f)).length, 0);
+  const volumeBytes = SIZE * SIZE * SLICES * 2;
+  const work = mkdtempSync(join(tmpdir(), 'longitude-bench-'));
+  const rows: [string, string, string][] = [];
+  try {
+    // Reference: cp -r onto the same disk (page cache warm for both, as in real re-reads).
+    execFileSync('cp', ['-r', src, join(work, 'warm')]);
+    const cpTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const dst = join(work, `cp-${i}`);
+      const t = performance.now();
+      const r = spawnSync('cp', ['-r', src, dst]);
+      cpTimes.push(performance.now() - t);
+      if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
+      rmSync(dst, { recursive: true, force: true });
+    }
+    const importTimes: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const service = new LibraryService({ homeDir: join(work, `home-${i}`), mode: 'serve' });
+      const t = performance.now();
+      const report = await service.importPaths([src]);
+      importTimes.push(performance.now() - t);
+      if (report.imported !== SLICES) throw new Error(`import reported ${report.imported} of ${SLICES}`);
+      await service.close();
+      rmSync(join(work, `home-${i}`), { recursive: true, force: true });
+    }
+    const cp = median(cpTimes);
+    const imp = median(importTimes);
+    rows.push([`cp -r of ${SLICES} files (${mb(bytes)})`, ms(cp), 'reference']);
+    rows.push(['import into a fresh library', ms(imp), `${(imp / cp).toFixed(2)}× cp -r (target ≤ 3×)`]);
+
+    // Opening in the serve-mode UI.
+    const serve = await startServeMode({ homeDir: join(work, 'serve-home') });
+    const browser = await launchChromium();
+    try {
+      await apiCall(serve, 'importPaths', [src]);
+      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      await page.goto(serve.url);
+      await page.waitForSelector('[data-testid="series-item"]');
+      // A string, not a function: tsx's name-keeping helpers do not exist in the page.
+      const timing = (await page.evaluate(`new Promise((resolve) => {
+        let first = 0;
+        const t0 = performance.now();
+        const check = () => {
+          const axial = document.querySelector('[data-testid="view-axial"]');
+          const progress = document.querySelector('[data-testid="volume-progress"]');
+          if (!first && axial && axial.getAttribute('data-slice-loaded') === 'true') {
+            first = -1;
+            // The slice is drawn on the next animation frame.
+            requestAnimationFrame(() => { first = performance.now() - t0; check(); });
+          }
+          if (first > 0 && progress && progress.getAttribute('data-complete') === 'true') {
+            observer.disconnect();
+            resolve({ firstSliceMs: first, fullVolumeMs: performance.now() - t0 });
+          }
+        };
+        const observer = new MutationObserver(check);
+        observer.observe(document.body, { attributes: true, subtree: true, childList: true });
+        document.querySelector('[data-testid="series-item"]').click();
+      })`)) as { firstSliceMs: number; fullVolumeMs: number };
+      const serverPeak = serve.peakRssBytes();
+      const rendererPeak = chromiumRendererPeak();
+      const memTarget = 2.5 * volumeBytes + 300 * 2 ** 20;
+      rows.push(['open: first slice on screen', ms(timing.firstSliceMs), 'target ≤ 1.5 s']);
+      rows.push(['open: full volume loaded', ms(timing.fullVolumeMs), `${((volumeBytes / 2 ** 20) / (timing.fullVolumeMs / 1000)).toFixed(0)} MB/s of Int16 HU`]);
+      rows.push(['peak memory, server process', mb(serverPeak), `${(serverPeak / memTarget).toFixed(2)}× target (2.5 × ${mb(volumeBytes)} + 300 MB = ${mb(memTarget)})`]);
+      rows.push(['peak memory, page renderer process', mb(rendererPeak), `${(rendererPeak / memTarget).toFixed(2)}× target`]);
+    } finally {
+      await browser.close();
+      await serve.stop();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\nLongitude benchmark — ${SIZE}×${SIZE}×${SLICES} CT, ${RUNS} runs (median), ${new Date().toISOString()}`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+}
+
+await main();
