@@ -13,6 +13,7 @@ import { openRegistry, type Db } from './registry/db';
 import { WorkerPool } from './workers/pool';
 import { getSeriesRow, getStudyAndPatient, listInstances, listPatients, listSeries, listStudies, stackSeries, type SeriesRow } from './library/catalog';
 import { importPaths } from './library/importer';
+import { sweepStaleTemporaries } from './library/storeFile';
 import { encodeGrayPng, thumbnailFromSlice } from './library/png';
 import { VolumeLoader, type LoadedVolume } from './library/volumeLoader';
 
@@ -46,6 +47,7 @@ export class LibraryService implements LongitudeApi {
   constructor(private readonly opts: LibraryServiceOptions) {
     this.homeDir = resolve(opts.homeDir);
     mkdirSync(join(this.homeDir, 'library'), { recursive: true });
+    sweepStaleTemporaries(this.homeDir);
     this.db = openRegistry(join(this.homeDir, 'registry.sqlite'));
     this.pool = new WorkerPool(opts.workers);
     this.volumes = new VolumeLoader(this.pool, this.homeDir, (seriesId, slicesDecoded, sliceCount) =>
@@ -55,6 +57,11 @@ export class LibraryService implements LongitudeApi {
 
   emit<E extends EventName>(name: E, payload: LongitudeEvents[E]): void {
     this.events.emit('event', name, payload);
+  }
+
+  /** Resolves when the worker threads are up. */
+  ready(): Promise<void> {
+    return this.pool.ready();
   }
 
   async close(): Promise<void> {

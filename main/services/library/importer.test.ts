@@ -187,3 +187,21 @@ describe('a disk that fills up mid-import', () => {
     }
   });
 });
+
+describe('an interrupted import', () => {
+  it('leaves unflushed copies that the next start sweeps away once stale', async () => {
+    const { sweepStaleTemporaries } = await import('./storeFile');
+    const { utimesSync } = await import('node:fs');
+    const home = tmp('lng-sweep-');
+    mkdirSync(join(home, 'library', 'ab'), { recursive: true });
+    const stale = join(home, 'library', 'ab', 'abcd.dcm.123.tmp');
+    const fresh = join(home, 'library', 'ab', 'abce.dcm.456.tmp');
+    writeFileSync(stale, 'partial');
+    writeFileSync(fresh, 'another import is writing this');
+    const twoHoursAgo = (Date.now() - 2 * 3600_000) / 1000;
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    expect(sweepStaleTemporaries(home)).toBe(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+  });
+});

@@ -23,6 +23,9 @@ function transferables(value: unknown, out: ArrayBuffer[] = []): ArrayBuffer[] {
   return out;
 }
 
+// Modules are loaded: tell the pool this worker can take tasks.
+parentPort?.postMessage({ ready: true });
+
 parentPort?.on('message', async (msg: { id: number; task: keyof WorkerTasks; arg: never }) => {
   try {
     const fn = tasks[msg.task] as (arg: unknown) => Promise<unknown>;

@@ -46,11 +46,24 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.spawn();
   }
 
+  private readonly started: Promise<void>[] = [];
+
+  /** Resolves when every worker has loaded its modules (to keep start-up out of measurements). */
+  ready(): Promise<void> {
+    return Promise.all(this.started).then(() => undefined);
+  }
+
   private spawn(): void {
     const { file, workerData } = workerFile();
     const w = new Worker(file, { workerData });
     w.unref();
-    w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string }) => this.onMessage(w, msg));
+    let signalReady!: () => void;
+    this.started.push(new Promise<void>((r) => (signalReady = r)));
+    w.once('exit', () => signalReady());
+    w.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: string; ready?: boolean }) => {
+      if (msg.ready) signalReady();
+      else this.onMessage(w, msg);
+    });
     w.on('error', (err: Error) => this.onCrash(w, err));
     this.workers.push(w);
     this.idle.push(w);
