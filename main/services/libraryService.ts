@@ -8,7 +8,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { LongitudeApi, LongitudeEvents, EventName } from '../../core/api/contract';
 import type { AppInfo, HuStats, ImportReport, SeriesDetail, VolumeInfo } from '../../core/api/types';
 import { huStats } from '../../core/volume/stats';
-import { transferSyntaxName } from '../../core/dicom/transferSyntax';
+import { transferSyntaxName } from './dicom/decode/index';
 import { openRegistry, type Db } from './registry/db';
 import { WorkerPool } from './workers/pool';
 import { getSeriesRow, getStudyAndPatient, listInstances, listPatients, listSeries, listStudies, stackSeries, type SeriesRow } from './library/catalog';

@@ -79,6 +79,7 @@ export interface DicomHeader {
   columns: number;
   numberOfFrames: number;
   bitsAllocated: number;
+  bitsStored: number;
   hasPixelData: boolean;
   /** Per frame; empty when the object has no image plane (SR, SEG without geometry, …). */
   frames: FramePlane[];
@@ -352,6 +353,7 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
     columns,
     numberOfFrames,
     bitsAllocated,
+    bitsStored: num(ds, '00280101') ?? bitsAllocated,
     hasPixelData,
     frames: hasPixelData ? framePlanes(ds, rows, columns, numberOfFrames) : [],
     windowCenter: winC ? winC[0] : null,

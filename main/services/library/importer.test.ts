@@ -121,6 +121,19 @@ describe('idempotence and bad input', () => {
     db.close();
   });
 
+  it('refuses an unsupported transfer syntax at import, naming it', async () => {
+    const { home, db } = library();
+    const dir = tmp('lng-ts-');
+    const j2k = readFileSync(join(TOTALSEG, readdirSync(TOTALSEG)[0])).toString('latin1');
+    // Same length: JPEG 2000 Part 2 multi-component, which no installed codec decodes.
+    writeFileSync(join(dir, 'part2.dcm'), Buffer.from(j2k.replace('1.2.840.10008.1.2.4.90', '1.2.840.10008.1.2.4.92'), 'latin1'));
+    const report = await importPaths([dir], { db, homeDir: home, pool });
+    expect(report.skipped).toBe(1);
+    expect(report.files[0].reason).toMatch(/^unsupported transfer syntax .*\(1\.2\.840\.10008\.1\.2\.4\.92\); decompress the file first/);
+    expect(libraryFiles(home)).toEqual([]);
+    db.close();
+  });
+
   it('a different file with an existing SOP Instance UID is refused and leaves no orphan file', async () => {
     const { home, db } = library();
     await importPaths([join(CT3, '01.dcm')], { db, homeDir: home, pool });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, promises as fsp, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName } from '../dicom/decode/transferSyntaxes';
 import { DicomReadError, readDicomHeader, type DicomHeader } from '../dicom/header';
 
 export interface StoreFileArg {
@@ -28,6 +29,19 @@ export type StoreFileResult =
       pendingPath?: string;
     }
   | { ok: false; label: string; reason: string; dicomDir?: { referencedFiles: string[] } };
+
+/** Refuse at import what could never be opened, rather than failing when it is read. */
+function unsupportedPixelData(h: DicomHeader): string | null {
+  if (!h.hasPixelData) return null;
+  const uid = h.transferSyntaxUid;
+  if (!(uid in SUPPORTED_TRANSFER_SYNTAXES)) {
+    return `unsupported transfer syntax ${transferSyntaxName(uid)} (${uid}); decompress the file first (e.g. dcmtk "dcmdjpeg" or "gdcmconv --raw")`;
+  }
+  if (uid === '1.2.840.10008.1.2.4.51' && h.bitsStored > 8) {
+    return 'JPEG Extended with 12-bit samples is not supported (no maintained 12-bit JPEG decoder is available); decompress the file first (e.g. dcmtk "dcmdjpeg")';
+  }
+  return null;
+}
 
 export function libraryRelPath(sha256: string): string {
   return `library/${sha256.slice(0, 2)}/${sha256}.dcm`;
@@ -60,6 +74,8 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   if (header.referencedFiles) {
     return { ok: false, label, reason: 'DICOMDIR index (the files it references are imported instead)', dicomDir: { referencedFiles: header.referencedFiles } };
   }
+  const unsupported = unsupportedPixelData(header);
+  if (unsupported) return { ok: false, label, reason: unsupported };
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const relPath = libraryRelPath(sha256);
   const finalPath = join(homeDir, relPath);
