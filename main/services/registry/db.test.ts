@@ -15,11 +15,24 @@ describe('registry migrations', () => {
     const db = openMemoryRegistry();
     expect(db.pragma('user_version', { simple: true })).toBe(latestVersion());
     const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string }[];
-    expect(tables.map((t) => t.name)).toEqual(['instances', 'patients', 'series', 'studies']);
+    expect(tables.map((t) => t.name)).toEqual(['audit_log', 'instances', 'lesion_assessments', 'lesions', 'measurements', 'patients', 'segmentations', 'series', 'studies']);
     for (const t of tables) expect(t.sql).toMatch(/STRICT$/);
     // STRICT refuses a wrong type; foreign keys refuse an orphan.
     expect(() => db.prepare("INSERT INTO patients (patient_key, patient_id, name) VALUES ('k', 'p', X'0102')").run()).toThrow(/cannot store BLOB value in TEXT column/);
     expect(() => db.prepare("INSERT INTO studies (patient_id, study_uid) VALUES (999, '1.2.3')").run()).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('0020-lesions upgrades a 0010 database with its data kept, and its CHECKs refuse bad values', () => {
+    const db = openMemoryRegistry([MIGRATIONS[0]]);
+    db.prepare("INSERT INTO patients (patient_key, patient_id, name) VALUES ('id:P1', 'P1', 'Doe^Jane')").run();
+    expect(migrate(db)).toBe(20);
+    expect(db.prepare('SELECT name FROM patients').get()).toEqual({ name: 'Doe^Jane' });
+    const insert = (site: string, role: string) =>
+      db.prepare("INSERT INTO lesions (patient_id, label, site, recist_role, created_at) VALUES (1, ?, ?, ?, '2024-01-01')").run(`L${site}${role}`, site, role);
+    expect(() => insert('liver', 'target')).not.toThrow();
+    expect(() => insert('brain', 'target')).toThrow(/CHECK constraint failed/);
+    expect(() => insert('liver', 'maybe')).toThrow(/CHECK constraint failed/);
     db.close();
   });
 
@@ -41,7 +54,7 @@ describe('registry migrations', () => {
     db.pragma('user_version = 990');
     db.close();
     expect(() => openRegistry(file)).toThrow(RegistryError);
-    expect(() => openRegistry(file)).toThrow(/schema version 990, newer than this Longitude understands \(10\)/);
+    expect(() => openRegistry(file)).toThrow(/schema version 990, newer than this Longitude understands \(20\)/);
   });
 
   it('opens a file database in WAL mode with foreign keys on', () => {

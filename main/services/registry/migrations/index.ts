@@ -1,4 +1,5 @@
 import { m0010Initial } from './0010-initial';
+import { m0020Lesions } from './0020-lesions';
 
 export interface Migration {
   /** Numbered in steps of ten; recorded in PRAGMA user_version. */
@@ -8,4 +9,4 @@ export interface Migration {
 }
 
 /** In order. Add a file per migration and list it here. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions];
