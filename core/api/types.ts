@@ -113,3 +113,66 @@ export interface AppInfo {
   /** The library folder (LONGITUDE_HOME or --home). */
   homeDir: string;
 }
+
+// ---- Lesions and measurements (patient LPS mm) ----
+
+export const LESION_SITES = ['liver', 'lymph-node', 'lung', 'peritoneum', 'other'] as const;
+export type LesionSite = (typeof LESION_SITES)[number];
+export const RECIST_ROLES = ['target', 'non-target', 'new'] as const;
+export type RecistRole = (typeof RECIST_ROLES)[number];
+export const LESION_TYPES = ['metastasis', 'cyst', 'hemangioma', 'FNH', 'HCC', 'indeterminate'] as const;
+export type LesionType = (typeof LESION_TYPES)[number];
+export const REFERENCE_STANDARDS = ['histopathology', 'follow-up', 'MRI', 'clinical'] as const;
+export type ReferenceStandard = (typeof REFERENCE_STANDARDS)[number];
+/** Couinaud liver segments I–VIII (IV optionally IVa/IVb). */
+export const COUINAUD_SEGMENTS = ['I', 'II', 'III', 'IV', 'IVa', 'IVb', 'V', 'VI', 'VII', 'VIII'] as const;
+export type CouinaudSegment = (typeof COUINAUD_SEGMENTS)[number];
+
+export interface Lesion {
+  id: number;
+  patientRowId: number;
+  /** Stable label for the patient across all exams ("L1", "L2", …). */
+  label: string;
+  site: LesionSite;
+  couinaudSegment: CouinaudSegment | null;
+  nodeStation: string | null;
+  recistRole: RecistRole;
+  lymphNode: boolean;
+  lesionType: LesionType;
+  referenceStandard: ReferenceStandard | null;
+  notes: string;
+  createdAt: string;
+}
+
+export type LesionFields = Omit<Lesion, 'id' | 'patientRowId' | 'label' | 'createdAt'>;
+
+export type MeasurementKind = 'length' | 'bidirectional' | 'ellipse' | 'freehand';
+
+export interface Measurement {
+  id: number;
+  lesionId: number;
+  seriesId: number;
+  kind: MeasurementKind;
+  /** LPS mm; bidirectional: long-axis ends then short-axis ends; ellipse: two axis end pairs. */
+  pointsLps: Vec3[];
+  sliceIndex: number | null;
+  longAxisMm: number | null;
+  shortAxisMm: number | null;
+  areaMm2: number | null;
+  hu: HuStats | null;
+  source: 'manual' | 'mask' | 'ai';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type LesionExamStatus = 'measured' | 'too-small' | 'disappeared' | 'not-evaluated' | 'present' | 'absent' | 'unequivocal-progression';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment';
+  entityId: number;
+  action: 'create' | 'update' | 'delete' | 'restore';
+  before: unknown;
+  after: unknown;
+}

@@ -2,11 +2,11 @@
  * Measurement geometry, library-neutral: every tool's points are patient LPS mm, the
  * numbers a radiologist reads (lengths, area, HU statistics) come from here.
  */
-import type { HuStats, Vec3, VolumeGeometry } from '../api/types';
+import type { HuStats, MeasurementKind, Vec3, VolumeGeometry } from '../api/types';
 import { cross, dot, lpsToIndex, norm, normalize, sub } from '../dicom/geometry';
 import { huStats } from '../volume/stats';
 
-export type MeasurementKind = 'length' | 'bidirectional' | 'ellipse' | 'freehand';
+export type { MeasurementKind };
 
 export interface MeasurementNumbers {
   longAxisMm: number | null;

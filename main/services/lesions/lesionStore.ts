@@ -1,0 +1,386 @@
+/**
+ * Lesions and measurements in the registry. Every change is one transaction that also
+ * writes its audit entry (what, when, before and after); deletions are soft so they can
+ * be undone.
+ */
+import {
+  COUINAUD_SEGMENTS,
+  LESION_SITES,
+  LESION_TYPES,
+  RECIST_ROLES,
+  REFERENCE_STANDARDS,
+  type AuditEntry,
+  type Lesion,
+  type LesionExamStatus,
+  type LesionFields,
+  type Measurement,
+  type MeasurementKind,
+  type Vec3,
+} from '../../../core/api/types';
+import { measurementNumbers, MeasurementError, type MeasurementNumbers } from '../../../core/measure/measure';
+import type { Db } from '../registry/db';
+
+export class LesionInputError extends Error {
+  readonly status = 400;
+}
+export class LesionNotFoundError extends Error {
+  readonly status = 404;
+}
+
+const now = () => new Date().toISOString();
+
+function audit(db: Db, entity: AuditEntry['entity'], entityId: number, action: AuditEntry['action'], before: unknown, after: unknown): void {
+  db.prepare('INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)').run(
+    now(),
+    entity,
+    entityId,
+    action,
+    before === null ? null : JSON.stringify(before),
+    after === null ? null : JSON.stringify(after),
+  );
+}
+
+interface LesionRow {
+  id: number;
+  patient_id: number;
+  label: string;
+  site: string;
+  couinaud_segment: string | null;
+  node_station: string | null;
+  recist_role: string;
+  lymph_node: number;
+  lesion_type: string;
+  reference_standard: string | null;
+  notes: string;
+  created_at: string;
+}
+
+function toLesion(r: LesionRow): Lesion {
+  return {
+    id: r.id,
+    patientRowId: r.patient_id,
+    label: r.label,
+    site: r.site as Lesion['site'],
+    couinaudSegment: r.couinaud_segment as Lesion['couinaudSegment'],
+    nodeStation: r.node_station,
+    recistRole: r.recist_role as Lesion['recistRole'],
+    lymphNode: r.lymph_node === 1,
+    lesionType: r.lesion_type as Lesion['lesionType'],
+    referenceStandard: r.reference_standard as Lesion['referenceStandard'],
+    notes: r.notes,
+    createdAt: r.created_at,
+  };
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[], nullable = false): T | null {
+  if (value === null && nullable) return null;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new LesionInputError(`${field} must be one of ${allowed.join(', ')}${nullable ? ' (or null)' : ''}; got ${JSON.stringify(value)}`);
+  }
+  return value as T;
+}
+
+/** Validate a partial set of lesion fields; unknown fields are errors, not ignored. */
+export function validateLesionFields(patch: Partial<LesionFields>): Partial<LesionFields> {
+  const out: Partial<LesionFields> = {};
+  for (const [key, value] of Object.entries(patch ?? {})) {
+    switch (key) {
+      case 'site':
+        out.site = oneOf('site', value, LESION_SITES)!;
+        break;
+      case 'couinaudSegment':
+        out.couinaudSegment = oneOf('couinaudSegment', value, COUINAUD_SEGMENTS, true);
+        break;
+      case 'recistRole':
+        out.recistRole = oneOf('recistRole', value, RECIST_ROLES)!;
+        break;
+      case 'lesionType':
+        out.lesionType = oneOf('lesionType', value, LESION_TYPES)!;
+        break;
+      case 'referenceStandard':
+        out.referenceStandard = oneOf('referenceStandard', value, REFERENCE_STANDARDS, true);
+        break;
+      case 'lymphNode':
+        if (typeof value !== 'boolean') throw new LesionInputError('lymphNode must be true or false');
+        out.lymphNode = value;
+        break;
+      case 'nodeStation':
+        if (value !== null && typeof value !== 'string') throw new LesionInputError('nodeStation must be text or null');
+        out.nodeStation = value as string | null;
+        break;
+      case 'notes':
+        if (typeof value !== 'string') throw new LesionInputError('notes must be text');
+        out.notes = value;
+        break;
+      default:
+        throw new LesionInputError(`unknown lesion field "${key}"`);
+    }
+  }
+  return out;
+}
+
+export function getLesion(db: Db, lesionId: number, includeDeleted = false): Lesion {
+  const r = db.prepare(`SELECT * FROM lesions WHERE id = ?${includeDeleted ? '' : ' AND deleted_at IS NULL'}`).get(lesionId) as LesionRow | undefined;
+  if (!r) throw new LesionNotFoundError(`lesion ${lesionId} does not exist`);
+  return toLesion(r);
+}
+
+export function listLesions(db: Db, patientRowId: number): Lesion[] {
+  return (db.prepare('SELECT * FROM lesions WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id').all(patientRowId) as LesionRow[]).map(toLesion);
+}
+
+/** Next free label "L<n>" for the patient; labels of deleted lesions are never reused. */
+function nextLabel(db: Db, patientRowId: number): string {
+  const rows = db.prepare('SELECT label FROM lesions WHERE patient_id = ?').all(patientRowId) as { label: string }[];
+  const max = rows.reduce((m, r) => Math.max(m, Number(/^L(\d+)$/.exec(r.label)?.[1] ?? 0)), 0);
+  return `L${max + 1}`;
+}
+
+export function createLesion(db: Db, patientRowId: number, fields: Partial<LesionFields>): Lesion {
+  const f = validateLesionFields(fields);
+  return db.transaction(() => {
+    if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(patientRowId)) throw new LesionNotFoundError(`patient ${patientRowId} does not exist`);
+    const site = f.site ?? 'liver';
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO lesions (patient_id, label, site, couinaud_segment, node_station, recist_role, lymph_node, lesion_type, reference_standard, notes, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          patientRowId,
+          nextLabel(db, patientRowId),
+          site,
+          f.couinaudSegment ?? null,
+          f.nodeStation ?? null,
+          f.recistRole ?? 'target',
+          (f.lymphNode ?? site === 'lymph-node') ? 1 : 0,
+          f.lesionType ?? 'indeterminate',
+          f.referenceStandard ?? null,
+          f.notes ?? '',
+          now(),
+        ).lastInsertRowid,
+    );
+    const lesion = getLesion(db, id);
+    audit(db, 'lesion', id, 'create', null, lesion);
+    return lesion;
+  })();
+}
+
+const LESION_COLUMNS: Record<keyof LesionFields, string> = {
+  site: 'site',
+  couinaudSegment: 'couinaud_segment',
+  nodeStation: 'node_station',
+  recistRole: 'recist_role',
+  lymphNode: 'lymph_node',
+  lesionType: 'lesion_type',
+  referenceStandard: 'reference_standard',
+  notes: 'notes',
+};
+
+export function updateLesion(db: Db, lesionId: number, patch: Partial<LesionFields>): Lesion {
+  const f = validateLesionFields(patch);
+  return db.transaction(() => {
+    const before = getLesion(db, lesionId);
+    const keys = Object.keys(f) as (keyof LesionFields)[];
+    if (keys.length === 0) return before;
+    const sets = keys.map((k) => `${LESION_COLUMNS[k]} = ?`).join(', ');
+    const values = keys.map((k) => (k === 'lymphNode' ? (f.lymphNode ? 1 : 0) : (f[k] as string | null)));
+    db.prepare(`UPDATE lesions SET ${sets} WHERE id = ?`).run(...values, lesionId);
+    const after = getLesion(db, lesionId);
+    audit(db, 'lesion', lesionId, 'update', before, after);
+    return after;
+  })();
+}
+
+export function deleteLesion(db: Db, lesionId: number): void {
+  db.transaction(() => {
+    const before = getLesion(db, lesionId);
+    db.prepare('UPDATE lesions SET deleted_at = ? WHERE id = ?').run(now(), lesionId);
+    audit(db, 'lesion', lesionId, 'delete', before, null);
+  })();
+}
+
+export function restoreLesion(db: Db, lesionId: number): Lesion {
+  return db.transaction(() => {
+    getLesion(db, lesionId, true);
+    db.prepare('UPDATE lesions SET deleted_at = NULL WHERE id = ?').run(lesionId);
+    const after = getLesion(db, lesionId);
+    audit(db, 'lesion', lesionId, 'restore', null, after);
+    return after;
+  })();
+}
+
+interface MeasurementRow {
+  id: number;
+  lesion_id: number;
+  series_id: number;
+  kind: string;
+  points_json: string;
+  slice_index: number | null;
+  long_axis_mm: number | null;
+  short_axis_mm: number | null;
+  area_mm2: number | null;
+  hu_mean: number | null;
+  hu_sd: number | null;
+  hu_min: number | null;
+  hu_max: number | null;
+  hu_count?: number | null;
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+function toMeasurement(r: MeasurementRow): Measurement {
+  return {
+    id: r.id,
+    lesionId: r.lesion_id,
+    seriesId: r.series_id,
+    kind: r.kind as MeasurementKind,
+    pointsLps: JSON.parse(r.points_json) as Vec3[],
+    sliceIndex: r.slice_index,
+    longAxisMm: r.long_axis_mm,
+    shortAxisMm: r.short_axis_mm,
+    areaMm2: r.area_mm2,
+    hu: r.hu_mean === null ? null : { meanHu: r.hu_mean, sdHu: r.hu_sd!, minHu: r.hu_min!, maxHu: r.hu_max!, voxelCount: 0 },
+    source: r.source as Measurement['source'],
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function getMeasurement(db: Db, id: number, includeDeleted = false): Measurement {
+  const r = db.prepare(`SELECT * FROM measurements WHERE id = ?${includeDeleted ? '' : ' AND deleted_at IS NULL'}`).get(id) as MeasurementRow | undefined;
+  if (!r) throw new LesionNotFoundError(`measurement ${id} does not exist`);
+  return toMeasurement(r);
+}
+
+export function listMeasurements(db: Db, filter: { lesionId?: number; seriesId?: number }): Measurement[] {
+  const where = ['deleted_at IS NULL'];
+  const args: number[] = [];
+  if (filter.lesionId !== undefined) {
+    where.push('lesion_id = ?');
+    args.push(filter.lesionId);
+  }
+  if (filter.seriesId !== undefined) {
+    where.push('series_id = ?');
+    args.push(filter.seriesId);
+  }
+  return (db.prepare(`SELECT * FROM measurements WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as MeasurementRow[]).map(toMeasurement);
+}
+
+function computeNumbers(kind: MeasurementKind, points: Vec3[], volume?: Parameters<typeof measurementNumbers>[2]): MeasurementNumbers {
+  try {
+    return measurementNumbers(kind, points, volume);
+  } catch (err) {
+    if (err instanceof MeasurementError) throw new LesionInputError(err.message);
+    throw err;
+  }
+}
+
+export interface NewMeasurement {
+  lesionId: number;
+  seriesId: number;
+  kind: MeasurementKind;
+  pointsLps: Vec3[];
+  sliceIndex?: number | null;
+  source?: Measurement['source'];
+}
+
+export function addMeasurement(db: Db, m: NewMeasurement, volume?: Parameters<typeof measurementNumbers>[2]): Measurement {
+  if (!['length', 'bidirectional', 'ellipse', 'freehand'].includes(m.kind)) throw new LesionInputError(`unknown measurement kind "${String(m.kind)}"`);
+  const n = computeNumbers(m.kind, m.pointsLps, volume);
+  return db.transaction(() => {
+    const lesion = getLesion(db, m.lesionId);
+    const series = db
+      .prepare('SELECT st.patient_id AS patientId FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?')
+      .get(m.seriesId) as { patientId: number } | undefined;
+    if (!series) throw new LesionNotFoundError(`series ${m.seriesId} does not exist`);
+    if (series.patientId !== lesion.patientRowId) throw new LesionInputError(`series ${m.seriesId} belongs to another patient than lesion ${lesion.label}`);
+    const t = now();
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO measurements (lesion_id, series_id, kind, points_json, slice_index, long_axis_mm, short_axis_mm, area_mm2, hu_mean, hu_sd, hu_min, hu_max, source, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(m.lesionId, m.seriesId, m.kind, JSON.stringify(m.pointsLps), m.sliceIndex ?? null, n.longAxisMm, n.shortAxisMm, n.areaMm2, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, m.source ?? 'manual', t, t)
+        .lastInsertRowid,
+    );
+    const created = getMeasurement(db, id);
+    audit(db, 'measurement', id, 'create', null, created);
+    return created;
+  })();
+}
+
+/** Move a measurement's points (an edit); the numbers are recomputed. */
+export function updateMeasurementPoints(db: Db, id: number, pointsLps: Vec3[], volume?: Parameters<typeof measurementNumbers>[2]): Measurement {
+  return db.transaction(() => {
+    const before = getMeasurement(db, id);
+    const n = computeNumbers(before.kind, pointsLps, volume);
+    db.prepare(
+      'UPDATE measurements SET points_json = ?, long_axis_mm = ?, short_axis_mm = ?, area_mm2 = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
+    ).run(JSON.stringify(pointsLps), n.longAxisMm, n.shortAxisMm, n.areaMm2, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
+    const after = getMeasurement(db, id);
+    audit(db, 'measurement', id, 'update', before, after);
+    return after;
+  })();
+}
+
+export function deleteMeasurement(db: Db, id: number): void {
+  db.transaction(() => {
+    const before = getMeasurement(db, id);
+    db.prepare('UPDATE measurements SET deleted_at = ? WHERE id = ?').run(now(), id);
+    audit(db, 'measurement', id, 'delete', before, null);
+  })();
+}
+
+/** Undo a deletion. */
+export function restoreMeasurement(db: Db, id: number): Measurement {
+  return db.transaction(() => {
+    getMeasurement(db, id, true);
+    db.prepare('UPDATE measurements SET deleted_at = NULL WHERE id = ?').run(id);
+    const after = getMeasurement(db, id);
+    audit(db, 'measurement', id, 'restore', null, after);
+    return after;
+  })();
+}
+
+const EXAM_STATUSES: LesionExamStatus[] = ['measured', 'too-small', 'disappeared', 'not-evaluated', 'present', 'absent', 'unequivocal-progression'];
+
+export function setLesionAssessment(db: Db, lesionId: number, studyRowId: number, status: LesionExamStatus | null): void {
+  if (status !== null && !EXAM_STATUSES.includes(status)) throw new LesionInputError(`status must be one of ${EXAM_STATUSES.join(', ')}`);
+  db.transaction(() => {
+    getLesion(db, lesionId);
+    const before = db.prepare('SELECT status FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(lesionId, studyRowId) as { status: string } | undefined;
+    if (status === null) db.prepare('DELETE FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').run(lesionId, studyRowId);
+    else
+      db.prepare('INSERT INTO lesion_assessments (lesion_id, study_id, status) VALUES (?, ?, ?) ON CONFLICT (lesion_id, study_id) DO UPDATE SET status = excluded.status').run(
+        lesionId,
+        studyRowId,
+        status,
+      );
+    audit(db, 'assessment', lesionId, before ? (status === null ? 'delete' : 'update') : 'create', before ? { studyRowId, status: before.status } : null, status === null ? null : { studyRowId, status });
+  })();
+}
+
+export function auditTrail(db: Db, entity: AuditEntry['entity'], entityId: number): AuditEntry[] {
+  const rows = db.prepare('SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id').all(entity, entityId) as {
+    id: number;
+    at: string;
+    entity: string;
+    entity_id: number;
+    action: string;
+    before_json: string | null;
+    after_json: string | null;
+  }[];
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.at,
+    entity: r.entity as AuditEntry['entity'],
+    entityId: r.entity_id,
+    action: r.action as AuditEntry['action'],
+    before: r.before_json ? JSON.parse(r.before_json) : null,
+    after: r.after_json ? JSON.parse(r.after_json) : null,
+  }));
+}
