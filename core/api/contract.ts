@@ -5,6 +5,13 @@
  */
 import type {
   AppInfo,
+  AuditEntry,
+  Lesion,
+  LesionExamStatus,
+  LesionFields,
+  Measurement,
+  MeasurementKind,
+  Vec3,
   ImportProgress,
   ImportReport,
   PatientSummary,
@@ -13,6 +20,16 @@ import type {
   StudySummary,
   VolumeInfo,
 } from './types';
+
+export interface NewMeasurementInput {
+  lesionId: number;
+  seriesId: number;
+  kind: MeasurementKind;
+  /** Patient LPS mm. */
+  pointsLps: Vec3[];
+  /** The slice of the series the tool was drawn on. */
+  sliceIndex?: number | null;
+}
 
 export interface LongitudeApi {
   listPatients(): Promise<PatientSummary[]>;
@@ -30,6 +47,21 @@ export interface LongitudeApi {
   /** Import everything staged under `batchId`, then delete the staging folder. */
   importUploaded(batchId: string): Promise<ImportReport>;
   getAppInfo(): Promise<AppInfo>;
+
+  // Lesions: stable identities per patient, measurements per series, audit trail.
+  listLesions(patientRowId: number): Promise<Lesion[]>;
+  createLesion(patientRowId: number, fields: Partial<LesionFields>): Promise<Lesion>;
+  updateLesion(lesionId: number, patch: Partial<LesionFields>): Promise<Lesion>;
+  deleteLesion(lesionId: number): Promise<void>;
+  restoreLesion(lesionId: number): Promise<Lesion>;
+  listMeasurements(filter: { lesionId?: number; seriesId?: number }): Promise<Measurement[]>;
+  addMeasurement(m: NewMeasurementInput): Promise<Measurement>;
+  updateMeasurement(measurementId: number, pointsLps: Vec3[]): Promise<Measurement>;
+  deleteMeasurement(measurementId: number): Promise<void>;
+  /** Undo a deletion. */
+  restoreMeasurement(measurementId: number): Promise<Measurement>;
+  setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null): Promise<void>;
+  getAuditTrail(entity: AuditEntry['entity'], entityId: number): Promise<AuditEntry[]>;
   /** Prepare the series volume for reading; decoding continues in the background. */
   openVolume(seriesId: number): Promise<VolumeInfo>;
   /** Int16 HU of `sliceCount` slices from `firstSlice`; waits until they are decoded. */
@@ -48,6 +80,18 @@ export const API_METHODS = [
   'uploadFile',
   'importUploaded',
   'getAppInfo',
+  'listLesions',
+  'createLesion',
+  'updateLesion',
+  'deleteLesion',
+  'restoreLesion',
+  'listMeasurements',
+  'addMeasurement',
+  'updateMeasurement',
+  'deleteMeasurement',
+  'restoreMeasurement',
+  'setLesionAssessment',
+  'getAuditTrail',
   'openVolume',
   'getVolumeChunk',
 ] as const satisfies readonly (keyof LongitudeApi)[];

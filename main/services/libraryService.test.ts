@@ -115,4 +115,33 @@ describe('opening series', () => {
       expect(volume.voxels.subarray(k * 512 * 512, (k + 1) * 512 * 512)).toEqual(slices[k]);
     }
   });
+
+  it('an ellipse ROI on the real CT gets HU statistics from the volume it was drawn on', async () => {
+    const report = await service.importPaths([CT3]);
+    const seriesId = report.series[0].id;
+    const patient = (await service.listPatients()).find((p) => p.patientId === '99000')!;
+    const lesion = await service.createLesion(patient.id, { site: 'liver' });
+    const g = (await service.getSeries(seriesId)).geometry;
+    // A 10 mm circle on the middle slice, centred in the image.
+    const c = [g.originMm[0] + 256 * g.spacingMm[0], g.originMm[1] + 256 * g.spacingMm[1], g.originMm[2] + g.spacingMm[2]];
+    const m = await service.addMeasurement({
+      lesionId: lesion.id,
+      seriesId,
+      kind: 'ellipse',
+      pointsLps: [[c[0] - 5, c[1], c[2]], [c[0] + 5, c[1], c[2]], [c[0], c[1] - 5, c[2]], [c[0], c[1] + 5, c[2]]],
+      sliceIndex: 1,
+    });
+    expect(m.areaMm2).toBeCloseTo(Math.PI * 25, 6);
+    expect(m.hu).not.toBeNull();
+    // Compare with the voxels inside, computed here from the decoded slice.
+    const { volume } = await service.volumeStats(seriesId);
+    const values: number[] = [];
+    for (let j = 0; j < 512; j++)
+      for (let i = 0; i < 512; i++) {
+        const dx = g.originMm[0] + i * g.spacingMm[0] - c[0];
+        const dy = g.originMm[1] + j * g.spacingMm[1] - c[1];
+        if (dx * dx + dy * dy <= 25) values.push(volume.voxels[512 * 512 + j * 512 + i]);
+      }
+    expect(m.hu!.meanHu).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
+  });
 });

@@ -5,8 +5,9 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
-import type { LongitudeApi, LongitudeEvents, EventName } from '../../core/api/contract';
-import type { AppInfo, HuStats, ImportReport, SeriesDetail, VolumeInfo } from '../../core/api/types';
+import type { LongitudeApi, LongitudeEvents, EventName, NewMeasurementInput } from '../../core/api/contract';
+import type { AppInfo, AuditEntry, HuStats, ImportReport, LesionExamStatus, LesionFields, SeriesDetail, Vec3, VolumeInfo } from '../../core/api/types';
+import * as lesions from './lesions/lesionStore';
 import { huStats } from '../../core/volume/stats';
 import { transferSyntaxName } from './dicom/decode/index';
 import { openRegistry, type Db } from './registry/db';
@@ -170,6 +171,53 @@ export class LibraryService implements LongitudeApi {
     const sliceLen = vol.geometry.dims[0] * vol.geometry.dims[1];
     const view = vol.voxels.subarray(firstSlice * sliceLen, (firstSlice + sliceCount) * sliceLen);
     return view.slice().buffer;
+  }
+
+  // ---- lesions ----
+  async listLesions(patientRowId: number) {
+    return lesions.listLesions(this.db, requireInt(patientRowId, 'patient id'));
+  }
+  async createLesion(patientRowId: number, fields: Partial<LesionFields>) {
+    return lesions.createLesion(this.db, requireInt(patientRowId, 'patient id'), fields ?? {});
+  }
+  async updateLesion(lesionId: number, patch: Partial<LesionFields>) {
+    return lesions.updateLesion(this.db, requireInt(lesionId, 'lesion id'), patch ?? {});
+  }
+  async deleteLesion(lesionId: number) {
+    lesions.deleteLesion(this.db, requireInt(lesionId, 'lesion id'));
+  }
+  async restoreLesion(lesionId: number) {
+    return lesions.restoreLesion(this.db, requireInt(lesionId, 'lesion id'));
+  }
+  async listMeasurements(filter: { lesionId?: number; seriesId?: number }) {
+    return lesions.listMeasurements(this.db, filter ?? {});
+  }
+  /** ROI statistics need the decoded volume of the series the tool was drawn on. */
+  private async volumeForRoi(seriesId: number, kind: string) {
+    if (kind !== 'ellipse' && kind !== 'freehand') return undefined;
+    const vol = this.loadVolume(seriesId);
+    await vol.complete;
+    return { voxels: vol.voxels, geometry: vol.geometry };
+  }
+  async addMeasurement(m: NewMeasurementInput) {
+    const seriesId = requireInt(m?.seriesId, 'series id');
+    return lesions.addMeasurement(this.db, { ...m, seriesId, lesionId: requireInt(m.lesionId, 'lesion id') }, await this.volumeForRoi(seriesId, m.kind));
+  }
+  async updateMeasurement(measurementId: number, pointsLps: Vec3[]) {
+    const current = lesions.getMeasurement(this.db, requireInt(measurementId, 'measurement id'));
+    return lesions.updateMeasurementPoints(this.db, current.id, pointsLps, await this.volumeForRoi(current.seriesId, current.kind));
+  }
+  async deleteMeasurement(measurementId: number) {
+    lesions.deleteMeasurement(this.db, requireInt(measurementId, 'measurement id'));
+  }
+  async restoreMeasurement(measurementId: number) {
+    return lesions.restoreMeasurement(this.db, requireInt(measurementId, 'measurement id'));
+  }
+  async setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null) {
+    lesions.setLesionAssessment(this.db, requireInt(lesionId, 'lesion id'), requireInt(studyRowId, 'study id'), status);
+  }
+  async getAuditTrail(entity: AuditEntry['entity'], entityId: number) {
+    return lesions.auditTrail(this.db, entity, requireInt(entityId, 'id'));
   }
 
   /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */
