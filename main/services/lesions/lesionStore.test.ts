@@ -81,3 +81,28 @@ describe('measurements', () => {
     expect(() => setLesionAssessment(db, l.id, 1, 'gone' as never)).toThrow(/status must be one of/);
   });
 });
+
+describe('lesion table data', () => {
+  it('puts the latest bidirectional measurement of each exam in its cell, with explicit statuses on top', async () => {
+    const { lesionTableData } = await import('./lesionTable');
+    const db = openMemoryRegistry();
+    db.exec(`
+      INSERT INTO patients (id, patient_key, patient_id, name) VALUES (1, 'id:P1', 'P1', 'A');
+      INSERT INTO studies (id, patient_id, study_uid, study_date) VALUES (2, 1, '1.2', '2024-04-10'), (1, 1, '1.1', '2024-01-10');
+      INSERT INTO series (id, study_id, series_uid) VALUES (10, 1, '1.1.1'), (20, 2, '1.2.1');
+    `);
+    const l1 = createLesion(db, 1, {});
+    const l2 = createLesion(db, 1, {});
+    addMeasurement(db, { lesionId: l1.id, seriesId: 10, kind: 'bidirectional', pointsLps: [[0, 0, 0], [32, 0, 0], [16, -10, 0], [16, 10, 0]] });
+    addMeasurement(db, { lesionId: l1.id, seriesId: 10, kind: 'length', pointsLps: [[0, 0, 0], [50, 0, 0]] });
+    addMeasurement(db, { lesionId: l1.id, seriesId: 20, kind: 'bidirectional', pointsLps: [[0, 0, 0], [20, 0, 0], [10, -6, 0], [10, 6, 0]] });
+    addMeasurement(db, { lesionId: l2.id, seriesId: 10, kind: 'length', pointsLps: [[0, 0, 0], [15, 0, 0]] });
+    setLesionAssessment(db, l2.id, 2, 'disappeared');
+    const t = lesionTableData(db, 1);
+    expect(t.exams.map((e) => e.date)).toEqual(['2024-01-10', '2024-04-10']);
+    expect(t.cells[l1.id][1]).toMatchObject({ longAxisMm: 32, shortAxisMm: 20, status: 'measured' });
+    expect(t.cells[l1.id][2]).toMatchObject({ longAxisMm: 20, shortAxisMm: 12 });
+    expect(t.cells[l2.id][1]).toMatchObject({ longAxisMm: 15, shortAxisMm: null });
+    expect(t.cells[l2.id][2]).toMatchObject({ longAxisMm: null, status: 'disappeared' });
+  });
+});

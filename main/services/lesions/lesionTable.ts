@@ -1,0 +1,93 @@
+/**
+ * The lesion table of a patient: a row per lesion, a column per exam, the diameters,
+ * volumes and RECIST status in the cells. Four indexed queries, whatever the history size.
+ */
+import type { Lesion, LesionExamStatus } from '../../../core/api/types';
+import type { Db } from '../registry/db';
+import { listLesions } from './lesionStore';
+
+export interface ExamColumn {
+  studyRowId: number;
+  date: string | null;
+  description: string;
+  seriesIds: number[];
+}
+
+export interface LesionCell {
+  /** The measurement that gives the cell its diameters (the latest bidirectional or length). */
+  measurementId: number | null;
+  seriesId: number | null;
+  longAxisMm: number | null;
+  shortAxisMm: number | null;
+  /** From the lesion's latest mask in this exam. */
+  volumeMl: number | null;
+  status: LesionExamStatus | null;
+}
+
+export interface LesionTableData {
+  patientRowId: number;
+  exams: ExamColumn[];
+  lesions: Lesion[];
+  /** cells[lesionId][studyRowId] */
+  cells: Record<number, Record<number, LesionCell>>;
+  /** Liver volume per exam (mL), when a liver mask exists. */
+  liverVolumeMl: Record<number, number>;
+}
+
+const emptyCell = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null });
+
+export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
+  const examRows = db
+    .prepare(
+      `SELECT st.id AS studyRowId, st.study_date AS date, st.description, GROUP_CONCAT(se.id) AS seriesIds
+       FROM studies st LEFT JOIN series se ON se.study_id = st.id
+       WHERE st.patient_id = ? GROUP BY st.id ORDER BY st.study_date, st.study_time, st.id`,
+    )
+    .all(patientRowId) as { studyRowId: number; date: string | null; description: string; seriesIds: string | null }[];
+  const exams: ExamColumn[] = examRows.map((e) => ({ ...e, seriesIds: e.seriesIds ? e.seriesIds.split(',').map(Number) : [] }));
+  const lesions = listLesions(db, patientRowId);
+  const cells: LesionTableData['cells'] = {};
+  for (const l of lesions) cells[l.id] = Object.fromEntries(exams.map((e) => [e.studyRowId, emptyCell()]));
+
+  // Diameters: per lesion and exam the latest bidirectional (else length) measurement.
+  const measurements = db
+    .prepare(
+      `SELECT m.id, m.lesion_id AS lesionId, m.series_id AS seriesId, se.study_id AS studyRowId, m.kind, m.long_axis_mm AS longAxisMm, m.short_axis_mm AS shortAxisMm
+       FROM measurements m JOIN lesions l ON l.id = m.lesion_id JOIN series se ON se.id = m.series_id
+       WHERE l.patient_id = ? AND m.deleted_at IS NULL AND l.deleted_at IS NULL AND m.kind IN ('bidirectional', 'length')
+       ORDER BY (m.kind = 'bidirectional'), m.updated_at, m.id`,
+    )
+    .all(patientRowId) as { id: number; lesionId: number; seriesId: number; studyRowId: number; longAxisMm: number | null; shortAxisMm: number | null }[];
+  for (const m of measurements) {
+    const cell = cells[m.lesionId]?.[m.studyRowId];
+    if (!cell) continue;
+    // Ordered so the preferred measurement comes last and wins.
+    Object.assign(cell, { measurementId: m.id, seriesId: m.seriesId, longAxisMm: m.longAxisMm, shortAxisMm: m.shortAxisMm, status: 'measured' });
+  }
+
+  const masks = db
+    .prepare(
+      `SELECT sg.lesion_id AS lesionId, sg.structure, se.study_id AS studyRowId, sg.volume_ml AS volumeMl
+       FROM segmentations sg JOIN series se ON se.id = sg.series_id JOIN studies st ON st.id = se.study_id
+       WHERE st.patient_id = ? AND sg.deleted_at IS NULL ORDER BY sg.updated_at, sg.id`,
+    )
+    .all(patientRowId) as { lesionId: number | null; structure: string; studyRowId: number; volumeMl: number }[];
+  const liverVolumeMl: Record<number, number> = {};
+  for (const s of masks) {
+    if (s.structure === 'liver') liverVolumeMl[s.studyRowId] = s.volumeMl;
+    else if (s.lesionId !== null && cells[s.lesionId]?.[s.studyRowId]) cells[s.lesionId][s.studyRowId].volumeMl = s.volumeMl;
+  }
+
+  const statuses = db
+    .prepare(
+      `SELECT a.lesion_id AS lesionId, a.study_id AS studyRowId, a.status FROM lesion_assessments a JOIN lesions l ON l.id = a.lesion_id
+       WHERE l.patient_id = ? AND l.deleted_at IS NULL`,
+    )
+    .all(patientRowId) as { lesionId: number; studyRowId: number; status: LesionExamStatus }[];
+  // An explicit status (too small, disappeared, not evaluated, non-target states) overrides "measured".
+  for (const s of statuses) {
+    const cell = cells[s.lesionId]?.[s.studyRowId];
+    if (cell) cell.status = s.status;
+  }
+  return { patientRowId, exams, lesions, cells, liverVolumeMl };
+}
