@@ -3,6 +3,7 @@
  *  - import of a 512×512×300 phantom series into a fresh library vs `cp -r` of the same files
  *  - opening it in the serve-mode UI (Chromium): time to the first rendered slice and to the
  *    full volume, peak memory of the server and of the page's renderer process
+ *  - the registry at 10,000 patients × 5 exams × 10 lesions: opening a lesion table
  * Reference timings are measured in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -13,10 +14,13 @@ import { launchChromium } from '../../e2e/support/chromium';
 import { apiCall, startServeMode } from '../../e2e/support/serveMode';
 import { LibraryService } from '../../main/services/libraryService';
 import { writePatient } from '../phantom/index';
+import { benchRegistry } from './registryBench';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** Comma-separated subset of: import, open, registry (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry').split(','));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -56,12 +60,23 @@ function chromiumRendererPeak(): number {
 }
 
 async function main(): Promise<void> {
+  const rows: [string, string, string][] = [];
+  if (ONLY.has('import') || ONLY.has('open')) rows.push(...(await benchImportAndOpen()));
+  if (ONLY.has('registry')) rows.push(...(await benchRegistry()));
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  console.log(`\nLongitude benchmark — ${new Date().toISOString()} (${RUNS} runs, median, where repeated)`);
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+}
+
+async function benchImportAndOpen(): Promise<[string, string, string][]> {
   const src = await phantomSeries();
   const bytes = readdirSync(src).reduce((s, f) => s + readFileSync(join(src, f)).length, 0);
   const volumeBytes = SIZE * SIZE * SLICES * 2;
   const work = mkdtempSync(join(tmpdir(), 'longitude-bench-'));
   const rows: [string, string, string][] = [];
   try {
+    if (!ONLY.has('import')) throw new SkipImport();
     // Reference: cp -r onto the same disk (page cache warm for both, as in real re-reads).
     execFileSync('cp', ['-r', src, join(work, 'warm')]);
     const cpTimes: number[] = [];
@@ -87,8 +102,13 @@ async function main(): Promise<void> {
     }
     const cp = median(cpTimes);
     const imp = median(importTimes);
-    rows.push([`cp -r of ${SLICES} files (${mb(bytes)})`, ms(cp), 'reference']);
+    rows.push([`cp -r of ${SLICES} files of ${SIZE}×${SIZE} (${mb(bytes)})`, ms(cp), 'reference']);
     rows.push(['import into a fresh library', ms(imp), `${(imp / cp).toFixed(2)}× cp -r (target ≤ 3×)`]);
+  } catch (e) {
+    if (!(e instanceof SkipImport)) throw e;
+  }
+  try {
+    if (!ONLY.has('open')) return rows;
 
     // Opening in the serve-mode UI.
     const serve = await startServeMode({ homeDir: join(work, 'serve-home') });
@@ -133,10 +153,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  const w0 = Math.max(...rows.map((r) => r[0].length));
-  const w1 = Math.max(...rows.map((r) => r[1].length));
-  console.log(`\nLongitude benchmark — ${SIZE}×${SIZE}×${SLICES} CT, ${RUNS} runs (median), ${new Date().toISOString()}`);
-  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  return rows;
 }
+
+class SkipImport extends Error {}
 
 await main();
