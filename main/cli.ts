@@ -3,8 +3,10 @@
  *   import <path...>   folders (recursive), DICOMDIR files or .zip archives
  *   list               patients → studies → series in the library
  *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series
+ *   recist --input F   RECIST 1.1 assessment of a case file (see main/recistCli.ts)
  */
 import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
+import { runRecistCommand } from './recistCli';
 import { LibraryService } from './services/libraryService';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 
@@ -12,9 +14,12 @@ const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
   list [--json]               list patients, studies and series
   series <id> [--json]        describe one series (geometry, warnings, HU statistics)
+  recist --input <case.json>  RECIST 1.1 assessment of a case as JSON (recist --help)
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder`;
 
 async function main(argv: string[]): Promise<number> {
+  // recist needs no library: it assesses a case file.
+  if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
   const { positional, flags } = parseArgs(argv, ['json', 'help']);
   const [command, ...rest] = positional;
   if (!command || flags.help) {
