@@ -9,6 +9,7 @@ import type {
   Lesion,
   LesionExamStatus,
   LesionFields,
+  LesionTable,
   Measurement,
   MeasurementKind,
   Vec3,
@@ -62,6 +63,8 @@ export interface LongitudeApi {
   restoreMeasurement(measurementId: number): Promise<Measurement>;
   setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null): Promise<void>;
   getAuditTrail(entity: AuditEntry['entity'], entityId: number): Promise<AuditEntry[]>;
+  /** Lesions × exams with diameters, volumes, RECIST 1.1 per exam (with explanations) and volumetry. */
+  getLesionTable(patientRowId: number): Promise<LesionTable>;
   /** Prepare the series volume for reading; decoding continues in the background. */
   openVolume(seriesId: number): Promise<VolumeInfo>;
   /** Int16 HU of `sliceCount` slices from `firstSlice`; waits until they are decoded. */
@@ -92,6 +95,7 @@ export const API_METHODS = [
   'restoreMeasurement',
   'setLesionAssessment',
   'getAuditTrail',
+  'getLesionTable',
   'openVolume',
   'getVolumeChunk',
 ] as const satisfies readonly (keyof LongitudeApi)[];

@@ -2,6 +2,8 @@
  * Plain data shared by main and renderer. Every coordinate is patient LPS
  * millimetres unless the name says otherwise (DICOM PS3.3 C.7.6.2.1.1).
  */
+import type { RecistAssessment } from '../recist/types';
+import type { Growth } from '../volumetry/volumetry';
 
 export type Vec3 = [number, number, number];
 /** 3×3 direction matrix, column-major: columns are the i (row), j (column) and k (slice) axes in LPS. */
@@ -175,4 +177,58 @@ export interface AuditEntry {
   action: 'create' | 'update' | 'delete' | 'restore';
   before: unknown;
   after: unknown;
+}
+
+// ---- Lesion table (rows: lesions, columns: exams) ----
+
+
+export interface ExamColumn {
+  studyRowId: number;
+  date: string | null;
+  description: string;
+  seriesIds: number[];
+}
+
+export interface LesionCell {
+  /** The measurement that gives the cell its diameters (the latest bidirectional or length). */
+  measurementId: number | null;
+  seriesId: number | null;
+  longAxisMm: number | null;
+  shortAxisMm: number | null;
+  /** From the lesion's latest mask in this exam. */
+  volumeMl: number | null;
+  status: LesionExamStatus | null;
+}
+
+export interface LesionTableData {
+  patientRowId: number;
+  exams: ExamColumn[];
+  lesions: Lesion[];
+  /** cells[lesionId][studyRowId] */
+  cells: Record<number, Record<number, LesionCell>>;
+  /** Liver volume per exam (mL), when a liver mask exists. */
+  liverVolumeMl: Record<number, number>;
+}
+
+
+export interface LesionVolumetry {
+  /** Per exam (studyRowId): total lesion volume, liver volume and burden when the liver is segmented. */
+  exams: { studyRowId: number; totalLesionVolumeMl: number | null; liverVolumeMl: number | null; tumorBurdenPct: number | null }[];
+  /** Per lesion label: growth between consecutive exams where it has a volume. */
+  growth: Record<string, { fromStudyRowId: number; toStudyRowId: number; growth: Growth }[]>;
+}
+
+export interface LesionTableAssessment {
+  /** Exams that enter RECIST (those with any lesion assessed), in date order. */
+  recistStudyRowIds: number[];
+  recist: RecistAssessment | null;
+  /** Why RECIST could not be computed (the case as recorded is not valid RECIST). */
+  recistErrors: string[];
+  volumetry: LesionVolumetry;
+}
+
+
+export interface LesionTable {
+  table: LesionTableData;
+  assessment: LesionTableAssessment;
 }

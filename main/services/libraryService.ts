@@ -6,8 +6,10 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { LongitudeApi, LongitudeEvents, EventName, NewMeasurementInput } from '../../core/api/contract';
-import type { AppInfo, AuditEntry, HuStats, ImportReport, LesionExamStatus, LesionFields, SeriesDetail, Vec3, VolumeInfo } from '../../core/api/types';
+import type { AppInfo, AuditEntry, HuStats, ImportReport, LesionExamStatus, LesionFields, LesionTable, SeriesDetail, Vec3, VolumeInfo } from '../../core/api/types';
 import * as lesions from './lesions/lesionStore';
+import { assessLesionTable } from './lesions/lesionAssessment';
+import { lesionTableData } from './lesions/lesionTable';
 import { huStats } from '../../core/volume/stats';
 import { transferSyntaxName } from './dicom/decode/index';
 import { openRegistry, type Db } from './registry/db';
@@ -218,6 +220,11 @@ export class LibraryService implements LongitudeApi {
   }
   async getAuditTrail(entity: AuditEntry['entity'], entityId: number) {
     return lesions.auditTrail(this.db, entity, requireInt(entityId, 'id'));
+  }
+
+  async getLesionTable(patientRowId: number): Promise<LesionTable> {
+    const table = lesionTableData(this.db, requireInt(patientRowId, 'patient id'));
+    return { table, assessment: assessLesionTable(table) };
   }
 
   /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */

@@ -35,7 +35,9 @@ export async function benchRegistry(opts: {
       const insPatient = db.prepare('INSERT INTO patients (id, patient_key, patient_id, name) VALUES (?, ?, ?, ?)');
       const insStudy = db.prepare('INSERT INTO studies (id, patient_id, study_uid, study_date) VALUES (?, ?, ?, ?)');
       const insSeries = db.prepare("INSERT INTO series (id, study_id, series_uid, modality) VALUES (?, ?, ?, 'CT')");
-      const insLesion = db.prepare("INSERT INTO lesions (id, patient_id, label, site, recist_role, created_at) VALUES (?, ?, ?, 'liver', ?, ?)");
+      const insLesion = db.prepare('INSERT INTO lesions (id, patient_id, label, site, recist_role, created_at) VALUES (?, ?, ?, ?, ?, ?)');
+      // A valid RECIST case: 5 targets, at most 2 per organ; the rest non-target.
+      const targetSites = ['liver', 'liver', 'lung', 'lung', 'peritoneum'];
       const insMeasurement = db.prepare(
         "INSERT INTO measurements (lesion_id, series_id, kind, points_json, long_axis_mm, short_axis_mm, created_at, updated_at) VALUES (?, ?, 'bidirectional', ?, ?, ?, ?, ?)",
       );
@@ -43,7 +45,7 @@ export async function benchRegistry(opts: {
       for (let p = 1; p <= patients; p++) {
         insPatient.run(p, `id:P${p}`, `P${p}`, `Patient^${p}`);
         const firstLesion = lesionId + 1;
-        for (let l = 0; l < lesionsPer; l++) insLesion.run(++lesionId, p, `L${l + 1}`, l < 5 ? 'target' : 'non-target', now);
+        for (let l = 0; l < lesionsPer; l++) insLesion.run(++lesionId, p, `L${l + 1}`, targetSites[l] ?? 'liver', l < 5 ? 'target' : 'non-target', now);
         for (let e = 0; e < exams; e++) {
           const examId = (p - 1) * exams + e + 1;
           insStudy.run(examId, p, `2.25.${p}.${e}`, `202${e}-01-15`);

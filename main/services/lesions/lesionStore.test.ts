@@ -104,5 +104,12 @@ describe('lesion table data', () => {
     expect(t.cells[l1.id][2]).toMatchObject({ longAxisMm: 20, shortAxisMm: 12 });
     expect(t.cells[l2.id][1]).toMatchObject({ longAxisMm: 15, shortAxisMm: null });
     expect(t.cells[l2.id][2]).toMatchObject({ longAxisMm: null, status: 'disappeared' });
+
+    // RECIST from what the registry holds: 32 + 15 = 47 mm → 20 + 0 = 20 mm, −57% → PR.
+    const { assessLesionTable } = await import('./lesionAssessment');
+    const a = assessLesionTable(t);
+    expect(a.recistErrors).toEqual([]);
+    expect(a.recist!.timepoints.map((tp) => tp.sumMm)).toEqual([47, 20]);
+    expect(a.recist!.timepoints[1]).toMatchObject({ targetResponse: 'PR', overallResponse: 'PR', changeFromBaselinePct: -57.45 });
   });
 });

@@ -2,37 +2,11 @@
  * The lesion table of a patient: a row per lesion, a column per exam, the diameters,
  * volumes and RECIST status in the cells. Four indexed queries, whatever the history size.
  */
-import type { Lesion, LesionExamStatus } from '../../../core/api/types';
+import type { ExamColumn, LesionCell, LesionExamStatus, LesionTableData } from '../../../core/api/types';
+
+export type { ExamColumn, LesionCell, LesionTableData } from '../../../core/api/types';
 import type { Db } from '../registry/db';
 import { listLesions } from './lesionStore';
-
-export interface ExamColumn {
-  studyRowId: number;
-  date: string | null;
-  description: string;
-  seriesIds: number[];
-}
-
-export interface LesionCell {
-  /** The measurement that gives the cell its diameters (the latest bidirectional or length). */
-  measurementId: number | null;
-  seriesId: number | null;
-  longAxisMm: number | null;
-  shortAxisMm: number | null;
-  /** From the lesion's latest mask in this exam. */
-  volumeMl: number | null;
-  status: LesionExamStatus | null;
-}
-
-export interface LesionTableData {
-  patientRowId: number;
-  exams: ExamColumn[];
-  lesions: Lesion[];
-  /** cells[lesionId][studyRowId] */
-  cells: Record<number, Record<number, LesionCell>>;
-  /** Liver volume per exam (mL), when a liver mask exists. */
-  liverVolumeMl: Record<number, number>;
-}
 
 const emptyCell = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null });
 
