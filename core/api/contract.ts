@@ -12,6 +12,7 @@ import type {
   LesionTable,
   Measurement,
   MeasurementKind,
+  Segmentation,
   Vec3,
   ImportProgress,
   ImportReport,
@@ -21,6 +22,7 @@ import type {
   StudySummary,
   VolumeInfo,
 } from './types';
+import type { MaskRle } from './maskRle';
 
 export interface NewMeasurementInput {
   lesionId: number;
@@ -63,6 +65,16 @@ export interface LongitudeApi {
   restoreMeasurement(measurementId: number): Promise<Measurement>;
   setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null): Promise<void>;
   getAuditTrail(entity: AuditEntry['entity'], entityId: number): Promise<AuditEntry[]>;
+  listSegmentations(filter: { seriesId?: number; lesionId?: number }): Promise<Segmentation[]>;
+  /** Save a mask (run lengths on the series grid); volume and HU statistics are computed from the series. */
+  saveSegmentation(input: { seriesId: number; lesionId: number | null; structure: 'lesion' | 'liver'; mask: MaskRle }): Promise<Segmentation>;
+  updateSegmentation(segmentationId: number, mask: MaskRle): Promise<Segmentation>;
+  getSegmentationMask(segmentationId: number, which?: 'current' | 'original'): Promise<MaskRle>;
+  deleteSegmentation(segmentationId: number): Promise<void>;
+  /** The auto-bidirectional measurement of a lesion mask (longest in-plane diameter and its perpendicular), saved on the lesion. */
+  measureFromMask(segmentationId: number): Promise<Measurement>;
+  /** Place a segment of a DICOM SEG series of the library on an image series, as a mask. */
+  importSegSegment(input: { segSeriesId: number; segmentNumber: number; targetSeriesId: number; lesionId: number | null; structure: 'lesion' | 'liver' }): Promise<Segmentation>;
   /** Lesions × exams with diameters, volumes, RECIST 1.1 per exam (with explanations) and volumetry. */
   getLesionTable(patientRowId: number): Promise<LesionTable>;
   /** Prepare the series volume for reading; decoding continues in the background. */
@@ -96,6 +108,13 @@ export const API_METHODS = [
   'setLesionAssessment',
   'getAuditTrail',
   'getLesionTable',
+  'listSegmentations',
+  'saveSegmentation',
+  'updateSegmentation',
+  'getSegmentationMask',
+  'deleteSegmentation',
+  'measureFromMask',
+  'importSegSegment',
   'openVolume',
   'getVolumeChunk',
 ] as const satisfies readonly (keyof LongitudeApi)[];

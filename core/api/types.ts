@@ -232,3 +232,20 @@ export interface LesionTable {
   table: LesionTableData;
   assessment: LesionTableAssessment;
 }
+
+// ---- Segmentations (masks on a series' own grid) ----
+
+export interface Segmentation {
+  id: number;
+  seriesId: number;
+  lesionId: number | null;
+  structure: 'lesion' | 'liver';
+  voxelCount: number;
+  volumeMl: number;
+  hu: HuStats | null;
+  source: 'manual' | 'ai' | 'dicom-seg';
+  hasOriginal: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+

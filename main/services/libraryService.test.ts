@@ -144,4 +144,40 @@ describe('opening series', () => {
       }
     expect(m.hu!.meanHu).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
   });
+
+  it('dcmqi liver SEG placed on its CT through the registry: 70361.9 mm³, mean 37.3289, SD 59.1691, min −778, max 221', async () => {
+    const report = await service.importPaths([join(DATA, 'dcmqi')]);
+    const bySop = (modality: string, description?: string) =>
+      report.series.find((s) => {
+        const row = service.db.prepare('SELECT modality, description FROM series WHERE id = ?').get(s.id) as { modality: string; description: string };
+        return row.modality === modality && (description === undefined || row.description === description);
+      })!;
+    const ct = bySop('CT');
+    const seg = bySop('SEG', 'Liver Segmentation');
+    const liver = await service.importSegSegment({ segSeriesId: seg.id, segmentNumber: 1, targetSeriesId: ct.id, lesionId: null, structure: 'liver' });
+    expect(liver.source).toBe('dicom-seg');
+    expect(Math.abs(liver.volumeMl * 1000 - 70361.9) / 70361.9).toBeLessThan(0.001);
+    expect(liver.hu!.meanHu).toBeCloseTo(37.3289, 3);
+    expect(liver.hu!.sdHu).toBeCloseTo(59.1691, 3);
+    expect([liver.hu!.minHu, liver.hu!.maxHu]).toEqual([-778, 221]);
+    // The stored mask reads back identical, through the wire form.
+    const rle = await service.getSegmentationMask(liver.id);
+    expect(rle.length).toBe(512 * 512 * 3);
+
+    // The same segment as a "lesion" mask: auto-bidirectional and volume reach the lesion table.
+    const patient = (await service.listPatients()).find((p) => p.patientId === '99000')!;
+    // A lesion left unmeasured by an earlier test would (rightly) make the case invalid.
+    for (const other of await service.listLesions(patient.id)) await service.deleteLesion(other.id);
+    const lesion = await service.createLesion(patient.id, { site: 'liver', recistRole: 'target' });
+    const lesionMask = await service.importSegSegment({ segSeriesId: seg.id, segmentNumber: 1, targetSeriesId: ct.id, lesionId: lesion.id, structure: 'lesion' });
+    const m = await service.measureFromMask(lesionMask.id);
+    expect(m).toMatchObject({ kind: 'bidirectional', source: 'mask' });
+    expect(m.longAxisMm!).toBeGreaterThan(m.shortAxisMm!);
+    const table = await service.getLesionTable(patient.id);
+    const study = table.table.exams.find((e) => e.seriesIds.includes(ct.id))!;
+    expect(table.table.cells[lesion.id][study.studyRowId]).toMatchObject({ longAxisMm: m.longAxisMm, volumeMl: lesionMask.volumeMl, status: 'measured' });
+    expect(table.table.liverVolumeMl[study.studyRowId]).toBeCloseTo(liver.volumeMl, 9);
+    expect(table.assessment.recistErrors).toEqual([]);
+    expect(table.assessment.recist!.timepoints[0].sumMm).toBeCloseTo(m.longAxisMm!, 2);
+  });
 });

@@ -8,6 +8,10 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { LongitudeApi, LongitudeEvents, EventName, NewMeasurementInput } from '../../core/api/contract';
 import type { AppInfo, AuditEntry, HuStats, ImportReport, LesionExamStatus, LesionFields, LesionTable, SeriesDetail, Vec3, VolumeInfo } from '../../core/api/types';
 import * as lesions from './lesions/lesionStore';
+import * as segs from './lesions/segmentationStore';
+import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../core/api/maskRle';
+import { autoBidirectional } from '../../core/segmentation';
+import { parseSeg, segMasksOnGrid, SEGMENTATION_STORAGE } from './dicom/seg/index';
 import { assessLesionTable } from './lesions/lesionAssessment';
 import { lesionTableData } from './lesions/lesionTable';
 import { huStats } from '../../core/volume/stats';
@@ -220,6 +224,52 @@ export class LibraryService implements LongitudeApi {
   }
   async getAuditTrail(entity: AuditEntry['entity'], entityId: number) {
     return lesions.auditTrail(this.db, entity, requireInt(entityId, 'id'));
+  }
+
+  // ---- segmentations ----
+  private async seriesVolume(seriesId: number) {
+    const row = this.seriesRow(seriesId);
+    const vol = this.loadVolume(row.id);
+    await vol.complete;
+    return { seriesId: row.id, seriesUid: row.seriesInstanceUid, geometry: vol.geometry, voxels: vol.voxels };
+  }
+  async listSegmentations(filter: { seriesId?: number; lesionId?: number }) {
+    return segs.listSegmentations(this.db, filter ?? {});
+  }
+  async saveSegmentation(input: { seriesId: number; lesionId: number | null; structure: 'lesion' | 'liver'; mask: MaskRle }) {
+    const v = await this.seriesVolume(requireInt(input?.seriesId, 'series id'));
+    return segs.saveSegmentation(this.db, this.homeDir, { ...v, mask: decodeMaskRle(input.mask), lesionId: input.lesionId ?? null, structure: input.structure });
+  }
+  async updateSegmentation(segmentationId: number, mask: MaskRle) {
+    const current = segs.getSegmentation(this.db, requireInt(segmentationId, 'segmentation id'));
+    const v = await this.seriesVolume(current.seriesId);
+    return segs.updateSegmentationMask(this.db, this.homeDir, current.id, { ...v, mask: decodeMaskRle(mask) });
+  }
+  async getSegmentationMask(segmentationId: number, which: 'current' | 'original' = 'current') {
+    return encodeMaskRle(segs.readMask(this.db, this.homeDir, requireInt(segmentationId, 'segmentation id'), which));
+  }
+  async deleteSegmentation(segmentationId: number) {
+    segs.deleteSegmentation(this.db, requireInt(segmentationId, 'segmentation id'));
+  }
+  async measureFromMask(segmentationId: number) {
+    const seg = segs.getSegmentation(this.db, requireInt(segmentationId, 'segmentation id'));
+    if (seg.lesionId === null) throw new BadRequestError(`segmentation ${seg.id} is not a lesion mask`);
+    const { geometry } = await this.seriesVolume(seg.seriesId);
+    const bi = autoBidirectional(segs.readMask(this.db, this.homeDir, seg.id), geometry);
+    if (!bi) throw new BadRequestError(`segmentation ${seg.id} is empty: nothing to measure`);
+    return lesions.addMeasurement(this.db, { lesionId: seg.lesionId, seriesId: seg.seriesId, kind: 'bidirectional', pointsLps: bi.pointsLps, sliceIndex: bi.sliceIndex, source: 'mask' });
+  }
+  async importSegSegment(input: { segSeriesId: number; segmentNumber: number; targetSeriesId: number; lesionId: number | null; structure: 'lesion' | 'liver' }) {
+    const segSeries = this.seriesRow(requireInt(input?.segSeriesId, 'SEG series id'));
+    const file = listInstances(this.db, segSeries.id).find((i) => i.sopClassUid === SEGMENTATION_STORAGE);
+    if (!file) throw new BadRequestError(`series ${segSeries.id} holds no DICOM Segmentation`);
+    const target = this.seriesRow(requireInt(input.targetSeriesId, 'target series id'));
+    const v = await this.seriesVolume(target.id);
+    const doc = parseSeg(readFileSync(join(this.homeDir, file.path)), file.path);
+    const placed = segMasksOnGrid(doc, { geometry: v.geometry, frameOfReferenceUid: target.frameOfReferenceUid || undefined, seriesInstanceUid: target.seriesInstanceUid }, { segmentNumbers: [input.segmentNumber] });
+    const segment = placed.segments[0];
+    if (!segment) throw new NotFoundError(`segment ${input.segmentNumber} is not in series ${segSeries.id}`);
+    return segs.saveSegmentation(this.db, this.homeDir, { ...v, mask: segment.mask, lesionId: input.lesionId ?? null, structure: input.structure, source: 'dicom-seg' });
   }
 
   async getLesionTable(patientRowId: number): Promise<LesionTable> {

@@ -1,0 +1,177 @@
+/**
+ * Masks on a series' own grid: gzip files in the library (flushed before their row is
+ * written), rows in the registry with the volume and HU statistics, every change audited.
+ * An AI mask that is edited keeps the model's original file beside the edited one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { Segmentation, VolumeGeometry } from '../../../core/api/types';
+
+export type { Segmentation } from '../../../core/api/types';
+import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
+import type { Db } from '../registry/db';
+import { LesionInputError, LesionNotFoundError } from './lesionStore';
+
+interface SegRow {
+  id: number;
+  series_id: number;
+  lesion_id: number | null;
+  structure: string;
+  path: string;
+  voxel_count: number;
+  volume_ml: number;
+  hu_mean: number | null;
+  hu_sd: number | null;
+  hu_min: number | null;
+  hu_max: number | null;
+  source: string;
+  original_path: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toSegmentation(r: SegRow): Segmentation {
+  return {
+    id: r.id,
+    seriesId: r.series_id,
+    lesionId: r.lesion_id,
+    structure: r.structure as Segmentation['structure'],
+    voxelCount: r.voxel_count,
+    volumeMl: r.volume_ml,
+    hu: r.hu_mean === null ? null : { meanHu: r.hu_mean, sdHu: r.hu_sd!, minHu: r.hu_min!, maxHu: r.hu_max!, voxelCount: r.voxel_count },
+    source: r.source as Segmentation['source'],
+    hasOriginal: r.original_path !== null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+const now = () => new Date().toISOString();
+
+/** Write a mask file durably (temporary name, fsync, rename); returns its path relative to home. */
+async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array): Promise<string> {
+  const rel = `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}.u8.gz`;
+  const abs = join(homeDir, rel);
+  mkdirSync(dirname(abs), { recursive: true });
+  const tmp = `${abs}.tmp`;
+  const fh = await fsp.open(tmp, 'wx');
+  try {
+    await fh.writeFile(gzipSync(mask, { level: 6 }));
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await fsp.rename(tmp, abs);
+  return rel;
+}
+
+export function getSegmentation(db: Db, id: number): Segmentation {
+  const r = db.prepare('SELECT * FROM segmentations WHERE id = ? AND deleted_at IS NULL').get(id) as SegRow | undefined;
+  if (!r) throw new LesionNotFoundError(`segmentation ${id} does not exist`);
+  return toSegmentation(r);
+}
+
+export function listSegmentations(db: Db, filter: { seriesId?: number; lesionId?: number }): Segmentation[] {
+  const where = ['deleted_at IS NULL'];
+  const args: number[] = [];
+  if (filter.seriesId !== undefined) {
+    where.push('series_id = ?');
+    args.push(filter.seriesId);
+  }
+  if (filter.lesionId !== undefined) {
+    where.push('lesion_id = ?');
+    args.push(filter.lesionId);
+  }
+  return (db.prepare(`SELECT * FROM segmentations WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as SegRow[]).map(toSegmentation);
+}
+
+export function readMask(db: Db, homeDir: string, id: number, which: 'current' | 'original' = 'current'): Uint8Array {
+  const r = db.prepare('SELECT path, original_path FROM segmentations WHERE id = ? AND deleted_at IS NULL').get(id) as { path: string; original_path: string | null } | undefined;
+  if (!r) throw new LesionNotFoundError(`segmentation ${id} does not exist`);
+  const rel = which === 'original' ? r.original_path : r.path;
+  if (!rel) throw new LesionNotFoundError(`segmentation ${id} has no original (it was not edited from a model result)`);
+  return new Uint8Array(gunzipSync(readFileSync(join(homeDir, rel))));
+}
+
+export interface MaskInput {
+  seriesId: number;
+  seriesUid: string;
+  geometry: VolumeGeometry;
+  voxels: Int16Array;
+  mask: Uint8Array;
+}
+
+function numbers(input: MaskInput) {
+  const n = input.geometry.dims[0] * input.geometry.dims[1] * input.geometry.dims[2];
+  if (input.mask.length !== n) throw new LesionInputError(`the mask has ${input.mask.length} voxels, the series grid ${n}`);
+  const voxelCount = maskVoxelCount(input.mask);
+  return { voxelCount, volumeMl: maskVolumeMl(input.mask, input.geometry), hu: voxelCount ? maskHuStats(input.voxels, input.mask) : null };
+}
+
+export async function saveSegmentation(
+  db: Db,
+  homeDir: string,
+  input: MaskInput & { lesionId: number | null; structure: Segmentation['structure']; source?: Segmentation['source'] },
+): Promise<Segmentation> {
+  if (input.structure === 'lesion' && input.lesionId === null) throw new LesionInputError('a lesion mask needs its lesion');
+  const n = numbers(input);
+  const rel = await writeMaskFile(homeDir, input.seriesUid, input.mask);
+  try {
+    return db.transaction(() => {
+      if (input.lesionId !== null && !db.prepare('SELECT 1 FROM lesions WHERE id = ? AND deleted_at IS NULL').get(input.lesionId)) {
+        throw new LesionNotFoundError(`lesion ${input.lesionId} does not exist`);
+      }
+      const t = now();
+      const id = Number(
+        db
+          .prepare(
+            `INSERT INTO segmentations (series_id, lesion_id, structure, path, voxel_count, volume_ml, hu_mean, hu_sd, hu_min, hu_max, source, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(input.seriesId, input.lesionId, input.structure, rel, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, input.source ?? 'manual', t, t)
+          .lastInsertRowid,
+      );
+      const created = getSegmentation(db, id);
+      db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'create', NULL, ?)").run(t, id, JSON.stringify(created));
+      return created;
+    })();
+  } catch (err) {
+    await fsp.rm(join(homeDir, rel), { force: true });
+    throw err;
+  }
+}
+
+/** Replace a mask by an edited one; a model's first mask is kept as the original. */
+export async function updateSegmentationMask(db: Db, homeDir: string, id: number, input: MaskInput): Promise<Segmentation> {
+  const before = getSegmentation(db, id);
+  const row = db.prepare('SELECT path, original_path, source FROM segmentations WHERE id = ?').get(id) as { path: string; original_path: string | null; source: string };
+  const n = numbers(input);
+  const rel = await writeMaskFile(homeDir, input.seriesUid, input.mask);
+  const keepOriginal = row.source === 'ai' && row.original_path === null;
+  try {
+    const after = db.transaction(() => {
+      db.prepare(
+        'UPDATE segmentations SET path = ?, original_path = ?, voxel_count = ?, volume_ml = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
+      ).run(rel, keepOriginal ? row.path : row.original_path, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
+      const updated = getSegmentation(db, id);
+      db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'update', ?, ?)").run(now(), id, JSON.stringify(before), JSON.stringify(updated));
+      return updated;
+    })();
+    // The superseded edit (never the model's original) is no longer referenced.
+    if (!keepOriginal) await fsp.rm(join(homeDir, row.path), { force: true });
+    return after;
+  } catch (err) {
+    await fsp.rm(join(homeDir, rel), { force: true });
+    throw err;
+  }
+}
+
+export function deleteSegmentation(db: Db, id: number): void {
+  db.transaction(() => {
+    const before = getSegmentation(db, id);
+    db.prepare('UPDATE segmentations SET deleted_at = ? WHERE id = ?').run(now(), id);
+    db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'delete', ?, NULL)").run(now(), id, JSON.stringify(before));
+  })();
+}
