@@ -2,7 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiProvider, createApi } from './api';
 import { App } from './App';
-import { installDebugHooks } from './viewer';
+import { installDebugHooks, warmUpWebGlWhenIdle } from './viewer';
 import './styles.css';
 
 const api = createApi();
@@ -17,3 +17,4 @@ createRoot(rootElement).render(
     </ApiProvider>
   </StrictMode>,
 );
+warmUpWebGlWhenIdle();

@@ -90,12 +90,16 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     [geometry, cursorLps, kind, transform, viewportPx],
   );
   const sliceIndex = camera && geometry && cursorLps ? sliceIndexAt(geometry, camera.frame, cursorLps) : null;
+  const alongSlices = camera?.frame.sliceAxis === 2;
   const sliceLoaded =
-    volume && camera && sliceIndex !== null
-      ? camera.frame.sliceAxis === 2
-        ? volume.isSliceLoaded(sliceIndex)
-        : true
-      : false;
+    volume && camera && sliceIndex !== null ? (alongSlices ? volume.isSliceLoaded(sliceIndex) : true) : false;
+  // The image is drawn only where it holds data or air (see useVolumeImage); until then the
+  // black background stands in for air.
+  const showImage =
+    volume !== null && sliceIndex !== null && (alongSlices ? volume.isSliceDrawable(sliceIndex) : volume.isEverySliceDrawable());
+  // New chunks change a view across the slices, but a view along them only when its own
+  // slice changes: redrawing it for every chunk would only cost the other views time.
+  const dataKey = !showImage ? 'hidden' : alongSlices ? (sliceLoaded ? 'data' : 'air') : dataRevision;
 
   // Push plain state into vtk and draw.
   useEffect(() => {
@@ -103,6 +107,7 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     const { mapper, actor } = pipeline;
     mapper.setSlicingMode(SLICING_MODE[camera.frame.sliceAxis]);
     mapper.setSlice(sliceIndex);
+    actor.setVisibility(showImage);
     const property = actor.getProperty();
     property.setColorWindow(huWindow.widthHu);
     property.setColorLevel(huWindow.centerHu);
@@ -114,7 +119,7 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     vtkCamera.setParallelScale(camera.parallelScaleMm);
     view.renderer.resetCameraClippingRange();
     view.requestRender();
-  }, [view, pipeline, camera, sliceIndex, huWindow, dataRevision]);
+  }, [view, pipeline, camera, sliceIndex, huWindow, showImage, dataKey]);
 
   // ---- input ------------------------------------------------------------------------
 

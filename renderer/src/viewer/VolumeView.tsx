@@ -26,9 +26,13 @@ interface Pipeline {
 
 export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const view = useVtkView(hostRef, '3d', { trackball: true, background: [0.02, 0.02, 0.03] });
   const complete = useStore(appStore, (s) => s.load.complete);
   const load = useStore(appStore, (s) => s.load);
+  // The render window is made once there is a volume to draw, and then kept: its WebGL
+  // context would otherwise be made while the first slices are awaited.
+  const [windowWanted, setWindowWanted] = useState(false);
+  if (complete && !windowWanted) setWindowWanted(true);
+  const view = useVtkView(hostRef, '3d', { trackball: true, background: [0.02, 0.02, 0.03], enabled: windowWanted });
   const presetId = useStore(appStore, (s) => s.volumePresetId);
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [labels, setLabels] = useState<EdgeLabels | null>(null);

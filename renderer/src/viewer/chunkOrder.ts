@@ -13,19 +13,31 @@ export function middleSlice(sliceCount: number): number {
   return Math.floor((sliceCount - 1) / 2);
 }
 
-export function chunkOrder(sliceCount: number, chunkSlices: number): SliceChunk[] {
+/**
+ * `chunkSlices` sizes the first (middle) chunk, on a grid of that size, and by default every
+ * other; `laterChunkSlices` lets the rest come in larger chunks (fewer round trips) once the
+ * first slice is on screen.
+ */
+export function chunkOrder(sliceCount: number, chunkSlices: number, laterChunkSlices = chunkSlices): SliceChunk[] {
   if (sliceCount <= 0) return [];
   const size = Math.max(1, Math.floor(chunkSlices));
-  const chunkTotal = Math.ceil(sliceCount / size);
-  const chunkOf = (index: number): SliceChunk => ({
-    firstSlice: index * size,
-    sliceCount: Math.min(size, sliceCount - index * size),
-  });
-  const middle = Math.floor(middleSlice(sliceCount) / size);
-  const order: SliceChunk[] = [chunkOf(middle)];
-  for (let step = 1; order.length < chunkTotal; step++) {
-    if (middle + step < chunkTotal) order.push(chunkOf(middle + step));
-    if (middle - step >= 0) order.push(chunkOf(middle - step));
+  const laterSize = Math.max(1, Math.floor(laterChunkSlices));
+  const middleFirst = Math.floor(middleSlice(sliceCount) / size) * size;
+  const middleEnd = Math.min(sliceCount, middleFirst + size);
+  const order: SliceChunk[] = [{ firstSlice: middleFirst, sliceCount: middleEnd - middleFirst }];
+  let above = middleEnd;
+  let below = middleFirst;
+  while (above < sliceCount || below > 0) {
+    if (above < sliceCount) {
+      const count = Math.min(laterSize, sliceCount - above);
+      order.push({ firstSlice: above, sliceCount: count });
+      above += count;
+    }
+    if (below > 0) {
+      const count = Math.min(laterSize, below);
+      below -= count;
+      order.push({ firstSlice: below, sliceCount: count });
+    }
   }
   return order;
 }

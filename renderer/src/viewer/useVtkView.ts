@@ -24,16 +24,22 @@ export interface VtkViewOptions {
   /** Let vtk's trackball style drive the camera (3D view); slice views handle input themselves. */
   trackball?: boolean;
   background?: [number, number, number];
+  /**
+   * Create the WebGL context only once this is true (default true). Creating one blocks the
+   * main thread for tens of milliseconds, so a view with nothing to draw yet can wait.
+   */
+  enabled?: boolean;
 }
 
 export function useVtkView(hostRef: RefObject<HTMLDivElement | null>, view: ViewKind, options: VtkViewOptions = {}): VtkView | null {
   const [handle, setHandle] = useState<VtkView | null>(null);
   const trackball = options.trackball ?? false;
   const [r, g, b] = options.background ?? [0, 0, 0];
+  const enabled = options.enabled ?? true;
 
   useEffect(() => {
     const host = hostRef.current;
-    if (!host) return;
+    if (!host || !enabled) return;
     const renderWindow = vtkRenderWindow.newInstance();
     const renderer = vtkRenderer.newInstance({ background: [r, g, b] });
     renderWindow.addRenderer(renderer);
@@ -87,7 +93,7 @@ export function useVtkView(hostRef: RefObject<HTMLDivElement | null>, view: View
       glWindow.delete();
       renderWindow.delete();
     };
-  }, [hostRef, view, trackball, r, g, b]);
+  }, [hostRef, view, trackball, r, g, b, enabled]);
 
   return handle;
 }
