@@ -150,6 +150,9 @@ async function benchImportAndOpen(): Promise<[string, string, string][]> {
         observer.observe(document.body, { attributes: true, subtree: true, childList: true });
         document.querySelector('[data-testid="series-item"]').click();
       })`)) as { firstSliceMs: number; fullVolumeMs: number };
+      // The 3D view uploads its texture once the volume is complete: include that in the peak.
+      await page.waitForSelector('[data-testid="view-3d"][data-ready="true"]', { timeout: 120_000 });
+      await page.waitForTimeout(3000);
       const serverPeak = serve.peakRssBytes();
       const rendererPeak = chromiumRendererPeak();
       const memTarget = 2.5 * volumeBytes + 300 * 2 ** 20;
