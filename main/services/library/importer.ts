@@ -194,17 +194,23 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     // Read + copy in the workers.
     let done = 0;
     progress({ phase: 'reading', done, total: sources.length });
-    const read: StoreFileResult[] = await Promise.all(
-      sources.map((s) =>
-        pool
-          .run('storeFile', { sourcePath: s.path, label: s.label, homeDir })
-          .catch((err: Error): StoreFileResult => ({ ok: false, label: s.label, reason: `internal error: ${err.message}` }))
-          .finally(() => {
-            done++;
-            if (done % 16 === 0 || done === sources.length) progress({ phase: 'reading', done, total: sources.length });
-          }),
-      ),
-    );
+    // Batches of files per worker task keep thread messaging off the critical path.
+    const BATCH = 8;
+    const batches: Source[][] = [];
+    for (let i = 0; i < sources.length; i += BATCH) batches.push(sources.slice(i, i + BATCH));
+    const read: StoreFileResult[] = (
+      await Promise.all(
+        batches.map((batch) =>
+          pool
+            .run('storeFiles', { files: batch.map((s) => ({ sourcePath: s.path, label: s.label })), homeDir })
+            .catch((err: Error): StoreFileResult[] => batch.map((s) => ({ ok: false, label: s.label, reason: `internal error: ${err.message}` })))
+            .finally(() => {
+              done += batch.length;
+              progress({ phase: 'reading', done, total: sources.length });
+            }),
+        ),
+      )
+    ).flat();
 
     // Make the copies durable and give them their final names before any row refers to them.
     progress({ phase: 'copying', done: 0, total: read.length });

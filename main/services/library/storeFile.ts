@@ -99,6 +99,13 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   return { ok: true, label, header, sha256, sizeBytes: bytes.byteLength, relPath, created: pendingPath !== undefined, pendingPath };
 }
 
+/** Several files per worker task: fewer messages between threads for folders of small files. */
+export async function storeFiles(arg: { files: { sourcePath: string; label: string }[]; homeDir: string }): Promise<StoreFileResult[]> {
+  const out: StoreFileResult[] = [];
+  for (const f of arg.files) out.push(await storeFile({ ...f, homeDir: arg.homeDir }));
+  return out;
+}
+
 /** Make written files durable: one syncfs of the library's file system (Linux), else fsync each. */
 export async function flushToDisk(dir: string, files: string[]): Promise<void> {
   if (files.length === 0) return;

@@ -2,11 +2,12 @@
  * Worker shim: exposes the library's pure(ish) heavy tasks to the pool. No logic here.
  */
 import { parentPort } from 'node:worker_threads';
-import { storeFile } from '../library/storeFile';
+import { storeFile, storeFiles } from '../library/storeFile';
 import { decodeInstanceFile } from '../library/decodeInstance';
 
 export const tasks = {
   storeFile,
+  storeFiles,
   decodeInstanceFile,
 };
 export type WorkerTasks = typeof tasks;
