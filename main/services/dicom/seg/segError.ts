@@ -31,6 +31,8 @@ const HINTS: Record<SegErrorCode, string> = {
  */
 export class SegReadError extends Error {
   override readonly name = 'SegReadError';
+  /** HTTP status when it reaches serve mode: the request was understood, the file cannot be used. */
+  readonly status = 422;
 
   constructor(
     readonly file: string,
