@@ -37,9 +37,6 @@ function unsupportedPixelData(h: DicomHeader): string | null {
   if (!(uid in SUPPORTED_TRANSFER_SYNTAXES)) {
     return `unsupported transfer syntax ${transferSyntaxName(uid)} (${uid}); decompress the file first (e.g. dcmtk "dcmdjpeg" or "gdcmconv --raw")`;
   }
-  if (uid === '1.2.840.10008.1.2.4.51' && h.bitsStored > 8) {
-    return 'JPEG Extended with 12-bit samples is not supported (no maintained 12-bit JPEG decoder is available); decompress the file first (e.g. dcmtk "dcmdjpeg")';
-  }
   return null;
 }
 

@@ -1,10 +1,12 @@
 // Compressed-frame decoders. The WebAssembly codecs (OpenJPEG, CharLS,
 // libjpeg-turbo) are loaded lazily, once per process or worker thread, and
 // shared through a cached promise. They are emscripten CommonJS builds that
-// find their .wasm beside themselves, hence createRequire.
+// find their .wasm beside themselves, hence createRequire. 12-bit lossy JPEG
+// goes through a JavaScript decoder, see jpeg12.ts.
 
 import { createRequire } from 'node:module';
 import { PixelDataProblem } from './decodeError';
+import { decodeJpeg12, loadJpeg12 } from './jpeg12';
 
 const require = createRequire(import.meta.url);
 
@@ -86,9 +88,9 @@ function loadCodec(codec: WasmCodec): Promise<WasmModule> {
   return codec.modulePromise;
 }
 
-/** Loads the WebAssembly codecs now rather than on the first compressed frame (e.g. when a worker starts). */
+/** Loads the codecs (WebAssembly, and the 12-bit JPEG decoder) now rather than on the first compressed frame (e.g. when a worker starts). */
 export async function preloadCodecs(): Promise<void> {
-  await Promise.all(Object.values(codecs).map(loadCodec));
+  await Promise.all([...Object.values(codecs).map(loadCodec), loadJpeg12()]);
 }
 
 async function decodeWithWasm(name: WasmCodecName, encoded: Uint8Array, pixelCount: number): Promise<DecodedFrame> {
@@ -211,6 +213,8 @@ function unwrapJp2(data: Uint8Array): Uint8Array {
 }
 
 interface JpegFrameHeader {
+  /** Byte offset of the SOF marker in the codestream. */
+  offset: number;
   /** SOF marker, e.g. 0xffc0 baseline, 0xffc1 extended, 0xffc3 lossless, 0xfff7 JPEG-LS. */
   marker: number;
   precisionBits: number;
@@ -244,6 +248,7 @@ export function readJpegFrameHeader(data: Uint8Array): JpegFrameHeader {
     if (isStartOfFrame) {
       if (offset + 10 > data.length) break;
       return {
+        offset,
         marker: 0xff00 | code,
         precisionBits: data[offset + 4],
         rows: (data[offset + 5] << 8) | data[offset + 6],
@@ -361,14 +366,23 @@ export async function decodeJpeg(encoded: Uint8Array, pixelCount: number): Promi
     case 0xffc2:
     case 0xffc9:
     case 0xffca:
-      if (header.precisionBits !== 8) {
-        // libjpeg-turbo-8bit is the only DCT decoder installed; none handles 12-bit samples.
-        throw new PixelDataProblem(
-          'unsupported-transfer-syntax',
-          `JPEG Extended ${header.precisionBits}-bit is not supported (only 8-bit lossy JPEG can be decoded)`,
-        );
+      if (header.precisionBits === 8) return decodeWithWasm('libjpegTurbo', encoded, pixelCount);
+      // 12-bit (process 4): the JavaScript decoder, which has no arithmetic coding (SOF9/SOF10).
+      if (header.precisionBits === 12 && header.marker <= 0xffc2) {
+        if (header.components !== 1) {
+          throw new PixelDataProblem(
+            'unsupported-image',
+            `JPEG frame has ${header.components} components; only monochrome is supported`,
+          );
+        }
+        return { samples: await decodeJpeg12(encoded, header.offset, pixelCount), bitsPerSample: 12 };
       }
-      return decodeWithWasm('libjpegTurbo', encoded, pixelCount);
+      throw new PixelDataProblem(
+        'unsupported-transfer-syntax',
+        header.precisionBits === 12
+          ? 'JPEG 12-bit with arithmetic coding is not supported (only Huffman-coded 12-bit JPEG can be decoded)'
+          : `lossy JPEG with ${header.precisionBits}-bit samples is not supported (ITU T.81 defines 8 and 12)`,
+      );
     default:
       throw new PixelDataProblem(
         'unsupported-transfer-syntax',

@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJpegFrameHeader } from './codecs';
 import { DecodeError, decodeFile, SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName, type DecodedFrames } from './index';
 import { imageDataset, int16Bytes, writePart10, type DatasetSpec, type EncapsulatedValue } from './testDicomWriter';
 
@@ -218,14 +219,143 @@ describe('decodeFile on ct-3slice/01.dcm transcoded by dcmtk', () => {
     expect(differences(decoded.frames[0], reference.frames[0]).meanAbs).toBeLessThan(40);
   });
 
-  it('JPEG Extended with 12-bit samples is refused with a clear reason (no 12-bit DCT decoder is installed)', async () => {
-    const file = transcode('extended12.dcm', 'dcmcjpeg', ['+ee']);
-    await expectDecodeError(
-      read(file),
-      'extended12.dcm',
-      'unsupported-transfer-syntax',
-      /JPEG Extended 12-bit is not supported/,
-    );
+  describe('JPEG Extended with 12-bit samples (process 4)', () => {
+    /** The attributes that show dcmtk wrote a 12-bit JPEG Extended file, and its codestream's precision. */
+    const expectTwelveBitExtended = (file: string): void => {
+      const dump = spawnSync('dcmdump', [file], { encoding: 'utf8' }).stdout;
+      expect(dump).toMatch(/\(0002,0010\) UI =JPEGExtended:Process2\+4/);
+      expect(dump).toMatch(/\(0028,0101\) US 12 /);
+      const bytes = read(file);
+      const codestream = bytes.subarray(findBytes(bytes, [0xff, 0xd8, 0xff], pixelDataTagOffset(bytes)));
+      expect(readJpegFrameHeader(codestream)).toMatchObject({ marker: 0xffc1, precisionBits: 12, components: 1 });
+    };
+    /** dcmtk's own decode (dcmdjpeg to Explicit VR LE), read by our native path. */
+    const dcmtkDecode = async (file: string): Promise<Int16Array> => {
+      const native = transcode(basename(file, '.dcm') + '-dcmdjpeg.dcm', 'dcmdjpeg', [], file);
+      return (await decodeFile(read(native))).frames[0];
+    };
+    /** 01.dcm as unsigned 12-bit stored values, intercept −1024 (HU below −1024 or above 3071 clamped). */
+    const twelveBitCt = (): { file: string; hu: Int16Array } => {
+      const hu = Int16Array.from(reference.frames[0], (v) => Math.min(3071, Math.max(-1024, v)));
+      const file = join(dir, 'ct12-native.dcm');
+      writeFileSync(
+        file,
+        writePart10(
+          imageDataset({
+            rows: 512,
+            columns: 512,
+            bitsAllocated: 16,
+            bitsStored: 12,
+            pixelRepresentation: 0,
+            rescale: { slope: 1, intercept: -1024 },
+            pixelData: int16Bytes(Uint16Array.from(hu, (v) => v + 1024)),
+          }),
+          TS.explicit,
+        ),
+      );
+      return { file, hu };
+    };
+
+    it('01.dcm as 12-bit CT (intercept −1024) matches dcmtk’s own decode within 1 HU and the original within JPEG quantisation', async () => {
+      const { file: native, hu } = twelveBitCt();
+      expect(differences((await decodeFile(read(native))).frames[0], hu).maxAbs).toBe(0);
+      const file = transcode('ct12-extended.dcm', 'dcmcjpeg', ['+ee'], native);
+      expectTwelveBitExtended(file);
+      const decoded = await decodeFile(read(file), { fileLabel: 'ct12-extended.dcm' });
+      expect(decoded).toMatchObject({ rows: 512, columns: 512, frameCount: 1, transferSyntaxUid: TS.jpegExtended });
+      // Slope 1 (dcmtk only moves the intercept): 1 HU is one stored value. The
+      // pdf.js IDCT rounds differently from libjpeg's in ~6% of pixels.
+      const vsDcmtk = differences(decoded.frames[0], await dcmtkDecode(file));
+      expect(vsDcmtk.maxAbs).toBeLessThanOrEqual(1);
+      expect(vsDcmtk.meanAbs).toBeLessThan(0.1);
+      // Quality 90 lossy (measured: mean 2.4 HU, max 22 HU, as dcmtk's decode), and no offset.
+      const vsOriginal = differences(decoded.frames[0], hu);
+      expect(vsOriginal.meanAbs).toBeLessThan(3);
+      expect(vsOriginal.maxAbs).toBeLessThanOrEqual(30);
+      expect(Math.abs(huStats(decoded.frames[0]).sum - huStats(hu).sum) / PIXELS_512).toBeLessThan(0.1);
+    });
+
+    it('01.dcm compressed directly (dcmtk maps its HU range into 12 bits, slope 2.0002) matches dcmtk’s own decode within one stored value', async () => {
+      const file = transcode('extended12.dcm', 'dcmcjpeg', ['+ee']);
+      expectTwelveBitExtended(file);
+      const decoded = await decodeFile(read(file), { fileLabel: 'extended12.dcm' });
+      expect(decoded.transferSyntaxUid).toBe(TS.jpegExtended);
+      // One stored value is 2.0002 HU, so one step plus the rounding of the rescale is at most 3 HU.
+      const vsDcmtk = differences(decoded.frames[0], await dcmtkDecode(file));
+      expect(vsDcmtk.maxAbs).toBeLessThanOrEqual(3);
+      expect(vsDcmtk.meanAbs).toBeLessThan(0.2);
+      // Measured: mean 5.0 HU, max 38 HU, and −1.2 HU on average from dcmtk's mapping (its decode shows the same).
+      const vsOriginal = differences(decoded.frames[0], reference.frames[0]);
+      expect(vsOriginal.meanAbs).toBeLessThan(6);
+      expect(vsOriginal.maxAbs).toBeLessThanOrEqual(50);
+      expect(Math.abs(huStats(decoded.frames[0]).sum - huStats(reference.frames[0]).sum) / PIXELS_512).toBeLessThan(2);
+    });
+
+    it('keeps both ends of the 12-bit range: 0 and 4080–4095 are neither shifted nor clipped (odd image size)', async () => {
+      // Flat 8×8 blocks at 0, 4095, 4085 and 2048, one-pixel stripes 0/4095 and a
+      // ramp, 60×44 (not a multiple of the 8×8 block), at quality 100.
+      const rows = 44;
+      const columns = 60;
+      const stored = new Uint16Array(rows * columns);
+      for (let y = 0; y < rows; y++) {
+        for (let x = 0; x < columns; x++) {
+          const block = [0, 4095, 4085, 2048][((x >> 3) + (y >> 3)) & 3];
+          stored[y * columns + x] = y < 16 ? block : y < 24 ? (x & 1) * 4095 : Math.round((x / (columns - 1)) * 4095);
+        }
+      }
+      const native = join(dir, 'extremes-native.dcm');
+      writeFileSync(
+        native,
+        writePart10(
+          imageDataset({ rows, columns, bitsAllocated: 16, bitsStored: 12, pixelRepresentation: 0, pixelData: int16Bytes(stored) }),
+          TS.explicit,
+        ),
+      );
+      const file = transcode('extremes.dcm', 'dcmcjpeg', ['+ee', '+q', '100'], native);
+      expectTwelveBitExtended(file);
+      const decoded = (await decodeFile(read(file), { fileLabel: 'extremes.dcm' })).frames[0];
+      const dcmtk = await dcmtkDecode(file);
+      expect(differences(decoded, dcmtk).maxAbs).toBeLessThanOrEqual(1);
+      const original = Int16Array.from(stored);
+      // dcmtk stores these values unchanged (no rescale): compare stored values directly.
+      expect(differences(dcmtk, original).meanAbs).toBeLessThan(2);
+      let top = 0;
+      for (let i = 0; i < stored.length; i++) {
+        if (stored[i] < 4080) continue;
+        top++;
+        expect(Math.abs(decoded[i] - stored[i]), `pixel ${i}`).toBeLessThanOrEqual(2);
+      }
+      expect(top).toBeGreaterThan(500);
+      expect(huStats(decoded)).toMatchObject({ min: 0, max: 4095 });
+    });
+
+    it('a 12-bit codestream in a signed file (Pixel Representation 1) is read as 12-bit two’s complement, like the other codecs', async () => {
+      const { file: native } = twelveBitCt();
+      const compressed = read(transcode('ct12-signed-source.dcm', 'dcmcjpeg', ['+ee'], native));
+      const codestream = compressed.subarray(findBytes(compressed, [0xff, 0xd8, 0xff], pixelDataTagOffset(compressed)));
+      const end = Buffer.from(codestream.buffer, codestream.byteOffset, codestream.length).lastIndexOf(Buffer.from([0xff, 0xd9])) + 2;
+      const wrap = (pixelRepresentation: 0 | 1): Uint8Array =>
+        writePart10(
+          imageDataset({
+            rows: 512,
+            columns: 512,
+            bitsAllocated: 16,
+            bitsStored: 12,
+            pixelRepresentation,
+            rescale: { slope: 1, intercept: -1000 },
+            pixelData: { fragments: [codestream.slice(0, end)], basicOffsetTable: 'frames' },
+          }),
+          TS.jpegExtended,
+        );
+      const unsigned = (await decodeFile(wrap(0))).frames[0];
+      const signed = (await decodeFile(wrap(1))).frames[0];
+      const expected = Int16Array.from(unsigned, (hu) => {
+        const code = hu + 1000;
+        return (code >= 2048 ? code - 4096 : code) - 1000;
+      });
+      expect(differences(signed, expected).maxAbs).toBe(0);
+      expect(huStats(signed).min).toBeLessThan(-3000); // stored values from 2048 up did turn negative
+    });
   });
 
   it('JPEG-LS near-lossless (NEAR 2) stays within 2 HU of the original', async () => {
@@ -680,6 +810,43 @@ describe('decodeFile refuses bad input with a DecodeError naming the file', () =
     }
   });
 
+  it('corrupt or truncated 12-bit JPEG Extended data is refused, and the decoder still works afterwards', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longitude-decode-corrupt12-'));
+    try {
+      const file = join(dir, 'extended12.dcm');
+      const result = spawnSync('dcmcjpeg', ['+ee', CT_01, file], { encoding: 'utf8' });
+      if (result.error || result.status !== 0) throw new Error(`dcmcjpeg failed (dcmtk is required): ${result.error?.message ?? result.stderr}`);
+      const good = read(file);
+      const decodedOnce = await decodeFile(good);
+      const reason = /JPEG 12-bit \(pdf\.js decoder of @cornerstonejs\/dicom-image-loader\) could not decode the frame \(corrupt data\): \S/;
+
+      const noisy = good.slice();
+      const middle = (pixelDataTagOffset(noisy) + noisy.length) >> 1;
+      for (let i = middle; i < middle + 500; i++) noisy[i] = (i * 7919) & 0xff;
+      await expectDecodeError(noisy, 'extended12-noise.dcm', 'corrupt', reason);
+
+      const soi = findBytes(good, [0xff, 0xd8, 0xff], pixelDataTagOffset(good));
+      for (const keep of [0.5, 0.99]) {
+        const codestream = good.subarray(soi, soi + ((Math.floor((good.length - soi) * keep) >> 1) << 1));
+        const cut = writePart10(
+          imageDataset({
+            rows: 512,
+            columns: 512,
+            bitsAllocated: 16,
+            bitsStored: 12,
+            pixelRepresentation: 0,
+            pixelData: { fragments: [codestream], basicOffsetTable: 'none' },
+          }),
+          TS.jpegExtended,
+        );
+        await expectDecodeError(cut, `extended12-cut-${keep}.dcm`, 'corrupt', reason);
+      }
+      expect(huStats((await decodeFile(good)).frames[0])).toEqual(huStats(decodedOnce.frames[0]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('an unsupported transfer syntax is named', async () => {
     const file = writePart10(
       imageDataset({ rows: 2, columns: 2, bitsAllocated: 8, bitsStored: 8, pixelRepresentation: 0, pixelData: new Uint8Array(4) }),
@@ -710,8 +877,8 @@ describe('decodeFile refuses bad input with a DecodeError naming the file', () =
   });
 });
 
-function findBytes(haystack: Uint8Array, needle: number[]): number {
-  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+function findBytes(haystack: Uint8Array, needle: number[], from = 0): number {
+  outer: for (let i = from; i + needle.length <= haystack.length; i++) {
     for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
     return i;
   }

@@ -1,7 +1,7 @@
 // Pixel-data decoding for the importer and the volume loader: any transfer
 // syntax a CT archive uses → one Int16 HU array per frame.
 //
-// Runs in the main process or a worker thread (the WebAssembly codecs load
+// Runs in the main process or a worker thread (the codecs load
 // once per thread, on the first compressed frame or preloadCodecs()).
 
 import { decodeJpeg, decodeJpeg2000, decodeJpegLs, type RawSamples } from './codecs';

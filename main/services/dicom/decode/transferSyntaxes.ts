@@ -27,7 +27,7 @@ export const SUPPORTED_TRANSFER_SYNTAXES: Record<string, string> = {
   [TransferSyntax.explicitVrBigEndian]: 'Explicit VR Big Endian',
   [TransferSyntax.rleLossless]: 'RLE Lossless',
   [TransferSyntax.jpegBaseline]: 'JPEG Baseline (Process 1)',
-  [TransferSyntax.jpegExtended]: 'JPEG Extended (Process 2 & 4; 8-bit only)',
+  [TransferSyntax.jpegExtended]: 'JPEG Extended (Process 2 & 4)',
   [TransferSyntax.jpegLossless]: 'JPEG Lossless, Non-Hierarchical (Process 14)',
   [TransferSyntax.jpegLosslessSv1]: 'JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14, SV1)',
   [TransferSyntax.jpegLsLossless]: 'JPEG-LS Lossless',

@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -6,10 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { decodeFile } from './index';
 
 const TOTALSEG_DIR = fileURLToPath(new URL('../../../../../shared/data/totalsegmentator/example_ct_dicom', import.meta.url));
+const CT_01 = fileURLToPath(new URL('../../../../../shared/data/dcmqi/ct-3slice/01.dcm', import.meta.url));
 
 // An eval worker that loads this module's TypeScript through tsx, as the app's
-// worker pool does in serve mode and tests; the WebAssembly codecs initialise
-// inside the worker thread.
+// worker pool does in serve mode and tests; the WebAssembly codecs and the
+// JavaScript 12-bit JPEG decoder initialise inside the worker thread.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 (async () => {
@@ -53,6 +56,22 @@ describe('decodeFile in worker threads', () => {
       expect(inWorkers[i]).toBeInstanceOf(Int16Array);
       expect(inWorkers[i].length).toBe(512 * 512);
       expect(Buffer.compare(Buffer.from(inWorkers[i].buffer), Buffer.from(mainThread.buffer)), names[i]).toBe(0);
+    }
+  });
+
+  it('decodes 12-bit JPEG Extended in a worker (decoder loaded there), identically to the main thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'longitude-worker12-'));
+    try {
+      const file = join(dir, 'extended12.dcm');
+      const result = spawnSync('dcmcjpeg', ['+ee', CT_01, file], { encoding: 'utf8' });
+      if (result.error || result.status !== 0) throw new Error(`dcmcjpeg failed (dcmtk is required): ${result.error?.message ?? result.stderr}`);
+      const bytes = new Uint8Array(readFileSync(file));
+      const [inWorker] = await decodeInWorker([bytes]);
+      const mainThread = (await decodeFile(bytes)).frames[0];
+      expect(inWorker.length).toBe(512 * 512);
+      expect(Buffer.compare(Buffer.from(inWorker.buffer), Buffer.from(mainThread.buffer))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
