@@ -29,7 +29,7 @@ export class LesionNotFoundError extends Error {
 
 const now = () => new Date().toISOString();
 
-function audit(db: Db, entity: AuditEntry['entity'], entityId: number, action: AuditEntry['action'], before: unknown, after: unknown): void {
+export function audit(db: Db, entity: AuditEntry['entity'], entityId: number, action: AuditEntry['action'], before: unknown, after: unknown): void {
   db.prepare('INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)').run(
     now(),
     entity,
@@ -255,7 +255,8 @@ export function getMeasurement(db: Db, id: number, includeDeleted = false): Meas
   return toMeasurement(r);
 }
 
-export function listMeasurements(db: Db, filter: { lesionId?: number; seriesId?: number }): Measurement[] {
+/** `deleted_at IS NULL AND lesion_id = ? …` for the filter's defined fields. */
+export function liveRowsWhere(filter: { lesionId?: number; seriesId?: number }): { where: string; args: number[] } {
   const where = ['deleted_at IS NULL'];
   const args: number[] = [];
   if (filter.lesionId !== undefined) {
@@ -266,7 +267,12 @@ export function listMeasurements(db: Db, filter: { lesionId?: number; seriesId?:
     where.push('series_id = ?');
     args.push(filter.seriesId);
   }
-  return (db.prepare(`SELECT * FROM measurements WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as MeasurementRow[]).map(toMeasurement);
+  return { where: where.join(' AND '), args };
+}
+
+export function listMeasurements(db: Db, filter: { lesionId?: number; seriesId?: number }): Measurement[] {
+  const { where, args } = liveRowsWhere(filter);
+  return (db.prepare(`SELECT * FROM measurements WHERE ${where} ORDER BY id`).all(...args) as MeasurementRow[]).map(toMeasurement);
 }
 
 function computeNumbers(kind: MeasurementKind, points: Vec3[], volume?: Parameters<typeof measurementNumbers>[2]): MeasurementNumbers {

@@ -12,7 +12,7 @@ import type { Segmentation, VolumeGeometry } from '../../../core/api/types';
 export type { Segmentation } from '../../../core/api/types';
 import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
 import type { Db } from '../registry/db';
-import { LesionInputError, LesionNotFoundError } from './lesionStore';
+import { audit, LesionInputError, LesionNotFoundError, liveRowsWhere } from './lesionStore';
 
 interface SegRow {
   id: number;
@@ -74,17 +74,8 @@ export function getSegmentation(db: Db, id: number): Segmentation {
 }
 
 export function listSegmentations(db: Db, filter: { seriesId?: number; lesionId?: number }): Segmentation[] {
-  const where = ['deleted_at IS NULL'];
-  const args: number[] = [];
-  if (filter.seriesId !== undefined) {
-    where.push('series_id = ?');
-    args.push(filter.seriesId);
-  }
-  if (filter.lesionId !== undefined) {
-    where.push('lesion_id = ?');
-    args.push(filter.lesionId);
-  }
-  return (db.prepare(`SELECT * FROM segmentations WHERE ${where.join(' AND ')} ORDER BY id`).all(...args) as SegRow[]).map(toSegmentation);
+  const { where, args } = liveRowsWhere(filter);
+  return (db.prepare(`SELECT * FROM segmentations WHERE ${where} ORDER BY id`).all(...args) as SegRow[]).map(toSegmentation);
 }
 
 export function readMask(db: Db, homeDir: string, id: number, which: 'current' | 'original' = 'current'): Uint8Array {
@@ -134,7 +125,7 @@ export async function saveSegmentation(
           .lastInsertRowid,
       );
       const created = getSegmentation(db, id);
-      db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'create', NULL, ?)").run(t, id, JSON.stringify(created));
+      audit(db, 'segmentation', id, 'create', null, created);
       return created;
     })();
   } catch (err) {
@@ -156,7 +147,7 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
         'UPDATE segmentations SET path = ?, original_path = ?, voxel_count = ?, volume_ml = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
       ).run(rel, keepOriginal ? row.path : row.original_path, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
       const updated = getSegmentation(db, id);
-      db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'update', ?, ?)").run(now(), id, JSON.stringify(before), JSON.stringify(updated));
+      audit(db, 'segmentation', id, 'update', before, updated);
       return updated;
     })();
     // The superseded edit (never the model's original) is no longer referenced.
@@ -172,6 +163,6 @@ export function deleteSegmentation(db: Db, id: number): void {
   db.transaction(() => {
     const before = getSegmentation(db, id);
     db.prepare('UPDATE segmentations SET deleted_at = ? WHERE id = ?').run(now(), id);
-    db.prepare("INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, 'segmentation', ?, 'delete', ?, NULL)").run(now(), id, JSON.stringify(before));
+    audit(db, 'segmentation', id, 'delete', before, null);
   })();
 }
