@@ -108,3 +108,54 @@ export class WorkstationPage {
     });
   }
 }
+
+/** Follow-up dock (lesions, table, plots): what the lesion e2e does, in the reader's words. */
+export class FollowUpPage {
+  constructor(readonly page: Page) {}
+
+  /** Open a series of the library by its SeriesInstanceUID and wait for its middle slice. */
+  async openSeries(seriesInstanceUid: string): Promise<void> {
+    await this.page.locator(`[data-testid="series-item"][data-series-uid="${seriesInstanceUid}"]`).click();
+    await this.page.waitForSelector(`[data-testid="view-axial"][data-slice-loaded="true"]`, { timeout: 60_000 });
+  }
+
+  async tab(name: 'lesions' | 'table' | 'plots'): Promise<void> {
+    await this.page.click(`[data-testid="tab-${name}"]`);
+  }
+
+  lesionItem(label: string) {
+    return this.page.locator(`[data-testid="lesion-item"][data-lesion-label="${label}"]`);
+  }
+
+  /** Create a lesion with the button; returns its registry id and label (it comes selected). */
+  async createLesion(): Promise<{ id: number; label: string }> {
+    const before = await this.page.locator('[data-testid="lesion-item"]').count();
+    await this.page.click('[data-testid="lesion-create"]');
+    await this.page.waitForFunction((n) => document.querySelectorAll('[data-testid="lesion-item"]').length === n + 1, before);
+    const selected = this.page.locator('[data-testid="lesion-item"][data-selected="true"]');
+    await selected.waitFor();
+    return { id: Number(await selected.getAttribute('data-lesion-id')), label: (await selected.getAttribute('data-lesion-label'))! };
+  }
+
+  async selectLesion(label: string): Promise<void> {
+    const item = this.lesionItem(label);
+    if ((await item.getAttribute('data-selected')) !== 'true') await item.click();
+    await this.page.waitForSelector(`[data-testid="lesion-item"][data-lesion-label="${label}"][data-selected="true"]`);
+    await this.page.waitForSelector(`[data-testid="lesion-detail"][data-lesion-id="${await item.getAttribute('data-lesion-id')}"]`);
+  }
+
+  /** Set a RECIST status of the selected lesion on the exam shown in its status box (the open one). */
+  async setStatus(status: string, studyRowId: number): Promise<void> {
+    await this.page.waitForSelector(`[data-testid="lesion-exam-status"][data-study-row-id="${studyRowId}"]`);
+    await this.page.click(`[data-testid="lesion-status-${status}"]`);
+    await this.page.waitForSelector(`[data-testid="lesion-exam-status"][data-study-row-id="${studyRowId}"][data-status="${status}"]`);
+  }
+
+  async overallResponse(studyRowId: number): Promise<string | null> {
+    return this.page.getAttribute(`[data-testid="recist-overall-${studyRowId}"]`, 'data-response');
+  }
+
+  async spiderPoints(label: string): Promise<string | null> {
+    return this.page.getAttribute(`[data-testid="spider-line"][data-lesion-label="${label}"]`, 'data-points');
+  }
+}

@@ -4,6 +4,7 @@ import { useApi } from './api';
 import { SeriesBrowser } from './features/browser';
 import { ImportPanel } from './features/import';
 import { ViewerPanel } from './features/viewer';
+import { FollowUpDock } from './features/report';
 
 export function App() {
   const api = useApi();
@@ -28,6 +29,8 @@ export function App() {
         <SeriesBrowser />
       </aside>
       <ViewerPanel />
+      {/* Lesions, table and plots of the open series' patient (features/lesions, features/report). */}
+      <FollowUpDock />
     </div>
   );
 }

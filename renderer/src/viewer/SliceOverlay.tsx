@@ -4,8 +4,7 @@
  * image number, spacing, window).
  */
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import { useStore } from '../store/createStore';
-import { appStore } from '../store/appStore';
+import { useGroup, type GroupId } from '../store/viewportStore';
 import { formatPersonName } from '../format';
 import {
   SLICE_VIEWS,
@@ -30,6 +29,7 @@ export const VIEW_LABELS: Record<SliceViewKind | '3d', string> = {
 const CROSSHAIR_GAP_PX = 14;
 
 interface Props {
+  group: GroupId;
   kind: SliceViewKind;
   camera: SliceCamera;
   geometry: VolumeGeometry;
@@ -40,7 +40,10 @@ interface Props {
   zoom: number;
 }
 
-function CrosshairLines({ kind, camera, geometry, cursorLps }: Pick<Props, 'kind' | 'camera' | 'geometry' | 'cursorLps'>) {
+/** Group b's test ids carry a suffix (view-axial-b); group a's are unchanged. */
+const suffixed = (kind: string, group: GroupId): string => (group === 'a' ? kind : `${kind}-b`);
+
+function CrosshairLines({ group, kind, camera, geometry, cursorLps }: Pick<Props, 'group' | 'kind' | 'camera' | 'geometry' | 'cursorLps'>) {
   const [w, h] = camera.viewportPx;
   const [cx, cy] = worldToCanvas(camera, cursorLps);
   const reach = w + h;
@@ -64,16 +67,17 @@ function CrosshairLines({ kind, camera, geometry, cursorLps }: Pick<Props, 'kind
     ));
   });
   return (
-    <svg className="crosshair-layer" width={w} height={h} data-testid={`crosshair-${kind}`} data-x={cx.toFixed(1)} data-y={cy.toFixed(1)}>
+    <svg className="crosshair-layer" width={w} height={h} data-testid={`crosshair-${suffixed(kind, group)}`} data-x={cx.toFixed(1)} data-y={cy.toFixed(1)}>
       {lines}
     </svg>
   );
 }
 
 export function SliceOverlay(props: Props) {
-  const { kind, camera, geometry, cursorLps, sliceIndex, sliceCount, sliceLoaded, zoom } = props;
-  const series = useStore(appStore, (s) => s.series);
-  const huWindow = useStore(appStore, (s) => s.window);
+  const { group, kind, camera, geometry, cursorLps, sliceIndex, sliceCount, sliceLoaded, zoom } = props;
+  const series = useGroup(group, (g) => g.series);
+  const huWindow = useGroup(group, (g) => g.window);
+  const id = suffixed(kind, group);
   const labels = edgeLabels(camera.frame.right, camera.frame.up);
   const axis = camera.frame.sliceAxis;
   const inPlane = [0, 1, 2].filter((a) => a !== axis);
@@ -81,11 +85,11 @@ export function SliceOverlay(props: Props) {
 
   return (
     <div className="overlay">
-      <CrosshairLines kind={kind} camera={camera} geometry={geometry} cursorLps={cursorLps} />
-      <div className="orient orient-top" data-testid={`orientation-${kind}-top`}>{labels.top}</div>
-      <div className="orient orient-bottom" data-testid={`orientation-${kind}-bottom`}>{labels.bottom}</div>
-      <div className="orient orient-left" data-testid={`orientation-${kind}-left`}>{labels.left}</div>
-      <div className="orient orient-right" data-testid={`orientation-${kind}-right`}>{labels.right}</div>
+      <CrosshairLines group={group} kind={kind} camera={camera} geometry={geometry} cursorLps={cursorLps} />
+      <div className="orient orient-top" data-testid={`orientation-${id}-top`}>{labels.top}</div>
+      <div className="orient orient-bottom" data-testid={`orientation-${id}-bottom`}>{labels.bottom}</div>
+      <div className="orient orient-left" data-testid={`orientation-${id}-left`}>{labels.left}</div>
+      <div className="orient orient-right" data-testid={`orientation-${id}-right`}>{labels.right}</div>
 
       <div className="corner corner-tl">
         <div>
@@ -103,14 +107,14 @@ export function SliceOverlay(props: Props) {
       <div className="corner corner-tr">
         {series && (
           <>
-            <div className="strong">{series.study.date ?? 'no study date'}</div>
+            <div className="strong study-date" data-testid={`study-date-${id}`}>{series.study.date ?? 'no study date'}</div>
             <div>{series.study.description}</div>
             <div>{[series.seriesNumber !== null ? `Se ${series.seriesNumber}` : '', series.description].filter(Boolean).join(' · ')}</div>
           </>
         )}
       </div>
       <div className="corner corner-bl">
-        <div data-testid={`slice-label-${kind}`}>
+        <div data-testid={`slice-label-${id}`}>
           Im {sliceIndex + 1}/{sliceCount}
           {!sliceLoaded && <span className="loading-note"> · loading…</span>}
         </div>

@@ -3,9 +3,13 @@
  * along the voxel axis nearest to the view's plane, framed by a parallel camera from
  * viewGeometry, with DOM overlays (crosshair, orientation labels, corner text).
  *
- * Mouse: left-drag = window/level (or crosshair with the crosshair tool), left click =
- * move the crosshair here, right-drag or ctrl+wheel = zoom, middle-drag or
+ * Mouse: left-drag = window/level (or crosshair with the crosshair tool; a reading tool,
+ * when one is active or its handle is under the mouse, takes the left button instead),
+ * left click = move the crosshair here, right-drag or ctrl+wheel = zoom, middle-drag or
  * shift+drag = pan, wheel = slice. Keys: arrows and PageUp/PageDown = slice.
+ *
+ * A view belongs to a viewport group (a: the open exam, b: the exam compared with it)
+ * and reads that group's crosshair, framing and window.
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
@@ -13,9 +17,12 @@ import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constant
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
 import type { Vec3 } from '../../../core/api/types';
 import { useStore } from '../store/createStore';
-import { actions, appStore } from '../store/appStore';
+import { actions } from '../store/appStore';
+import { toolStore } from '../store/toolStore';
+import { useGroup, viewportActions, viewportStore, type GroupId } from '../store/viewportStore';
 import { MIN_WINDOW_WIDTH_HU } from './presets';
 import { SliceOverlay } from './SliceOverlay';
+import { makeSliceViewState, type SliceTools, type SliceViewState } from './sliceTools';
 import type { LoadedVolume } from './useVolumeImage';
 import { useVtkView } from './useVtkView';
 import {
@@ -29,11 +36,16 @@ import {
   type SliceViewKind,
 } from './viewGeometry';
 
+/** Test ids and labels of group b's views carry a suffix: view-axial-b. */
+export function viewTestId(kind: string, group: GroupId): string {
+  return group === 'a' ? kind : `${kind}-b`;
+}
+
 const SLICING_MODE = [SlicingMode.I, SlicingMode.J, SlicingMode.K] as const;
 /** Below this many pixels of movement a left press is a click (crosshair), not a drag. */
 const CLICK_TOLERANCE_PX = 3;
 
-type DragMode = 'windowLevel' | 'crosshair' | 'zoom' | 'pan';
+type DragMode = 'windowLevel' | 'crosshair' | 'zoom' | 'pan' | 'tool';
 interface Drag {
   mode: DragMode;
   pointerId: number;
@@ -42,26 +54,44 @@ interface Drag {
   moved: boolean;
 }
 
-function cameraNow(kind: SliceViewKind) {
-  const { geometry, cursorLps, viewTransforms, viewportsPx } = appStore.getState();
+function cameraNow(group: GroupId, kind: SliceViewKind) {
+  const { geometry, cursorLps, viewTransforms, viewportsPx } = viewportStore.getState().groups[group];
   if (!geometry || !cursorLps) return null;
   const viewportPx = viewportsPx[kind];
   if (viewportPx[0] < 1 || viewportPx[1] < 1) return null;
   return { geometry, cursorLps, camera: sliceCamera(geometry, kind, viewTransforms[kind], cursorLps, viewportPx) };
 }
 
-export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: LoadedVolume | null }) {
+/** The view as the tools see it, from the store as it is now (for input handlers). */
+function viewStateNow(group: GroupId, kind: SliceViewKind, volume: LoadedVolume | null): SliceViewState | null {
+  const { geometry, cursorLps, viewTransforms, viewportsPx, seriesId } = viewportStore.getState().groups[group];
+  const viewportPx = viewportsPx[kind];
+  if (!geometry || !cursorLps || seriesId === null || viewportPx[0] < 1 || viewportPx[1] < 1) return null;
+  return makeSliceViewState(group, kind, seriesId, geometry, viewTransforms[kind], cursorLps, viewportPx, volume);
+}
+
+interface SliceViewProps {
+  kind: SliceViewKind;
+  volume: LoadedVolume | null;
+  group?: GroupId;
+  tools?: SliceTools;
+}
+
+export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const view = useVtkView(hostRef, kind);
+  const view = useVtkView(hostRef, group, kind);
   const [pipeline, setPipeline] = useState<{ mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
 
-  const geometry = useStore(appStore, (s) => s.geometry);
-  const cursorLps = useStore(appStore, (s) => s.cursorLps);
-  const huWindow = useStore(appStore, (s) => s.window);
-  const transform = useStore(appStore, (s) => s.viewTransforms[kind]);
-  const viewportPx = useStore(appStore, (s) => s.viewportsPx[kind]);
-  const dataRevision = useStore(appStore, (s) => s.load.revision);
-  const tool = useStore(appStore, (s) => s.tool);
+  const geometry = useGroup(group, (g) => g.geometry);
+  const seriesId = useGroup(group, (g) => g.seriesId);
+  const cursorLps = useGroup(group, (g) => g.cursorLps);
+  const huWindow = useGroup(group, (g) => g.window);
+  const transform = useGroup(group, (g) => g.viewTransforms[kind]);
+  const viewportPx = useGroup(group, (g) => g.viewportsPx[kind]);
+  const dataRevision = useGroup(group, (g) => g.load.revision);
+  const tool = useStore(toolStore, (s) => s.tool);
+  const [toolCursor, setToolCursor] = useState<string | null>(null);
+  const testId = viewTestId(kind, group);
 
   // The vtk pipeline exists while both the view and the volume do.
   useEffect(() => {
@@ -75,10 +105,13 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     setPipeline({ mapper, actor });
     return () => {
       setPipeline(null);
-      view.renderer.removeViewProp(actor);
+      // When the whole view unmounts, its render window (useVtkView) is torn down first.
+      if (!view.renderer.isDeleted()) {
+        view.renderer.removeViewProp(actor);
+        view.requestRender();
+      }
       actor.delete();
       mapper.delete();
-      view.requestRender();
     };
   }, [view, volume]);
 
@@ -105,6 +138,8 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
   useEffect(() => {
     if (!view || !pipeline || !camera || sliceIndex === null) return;
     const { mapper, actor } = pipeline;
+    // The volume just went (another series): its pipeline is deleted, the state not yet cleared.
+    if (mapper.isDeleted() || actor.isDeleted()) return;
     mapper.setSlicingMode(SLICING_MODE[camera.frame.sliceAxis]);
     mapper.setSlice(sliceIndex);
     actor.setVisibility(showImage);
@@ -132,36 +167,40 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
   };
 
   const moveCrosshairTo = (px: [number, number]): void => {
-    const now = cameraNow(kind);
+    const now = cameraNow(group, kind);
     if (!now) return;
-    actions.setCursor(clampToVolume(now.geometry, canvasToWorld(now.camera, px, now.cursorLps)));
+    viewportActions.setCursor(group, clampToVolume(now.geometry, canvasToWorld(now.camera, px, now.cursorLps)));
   };
 
   const updateReadout = (px: [number, number]): void => {
-    const now = cameraNow(kind);
+    const now = cameraNow(group, kind);
     if (!now) return;
     const lpsMm: Vec3 = canvasToWorld(now.camera, px, now.cursorLps);
     const voxel = voxelAt(now.geometry, lpsMm);
     const hu = voxel && volume ? volume.huAt(voxel) : null;
-    actions.setReadout({ view: kind, lpsMm, voxel, hu });
+    actions.setReadout({ view: kind, group, lpsMm, voxel, hu });
   };
 
   const stepSlices = (steps: number): void => {
-    const now = cameraNow(kind);
+    const now = cameraNow(group, kind);
     if (!now) return;
-    actions.setCursor(stepSlice(now.geometry, now.camera.frame, now.cursorLps, steps));
+    viewportActions.setCursor(group, stepSlice(now.geometry, now.camera.frame, now.cursorLps, steps));
   };
 
   const onPointerDown = (event: PointerEvent<HTMLDivElement>): void => {
     event.currentTarget.focus({ preventScroll: true });
+    viewportActions.setActiveGroup(group);
+    const px = localPx(event);
     let mode: DragMode;
     if (event.button === 2) mode = 'zoom';
     else if (event.button === 1 || (event.button === 0 && event.shiftKey)) mode = 'pan';
-    else if (event.button === 0) mode = tool === 'crosshair' ? 'crosshair' : 'windowLevel';
-    else return;
+    else if (event.button === 0) {
+      const toolView = tools ? viewStateNow(group, kind, volume) : null;
+      if (tools && toolView && tools.pointerDown(toolView, px, event)) mode = 'tool';
+      else mode = tool === 'crosshair' ? 'crosshair' : 'windowLevel';
+    } else return;
     event.preventDefault();
     event.currentTarget.setPointerCapture(event.pointerId);
-    const px = localPx(event);
     dragRef.current = { mode, pointerId: event.pointerId, startPx: px, lastPx: px, moved: false };
     if (mode === 'crosshair') moveCrosshairTo(px);
   };
@@ -174,12 +213,16 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
       const dy = px[1] - drag.lastPx[1];
       if (Math.hypot(px[0] - drag.startPx[0], px[1] - drag.startPx[1]) > CLICK_TOLERANCE_PX) drag.moved = true;
       drag.lastPx = px;
-      const state = appStore.getState();
-      if (drag.mode === 'windowLevel' && drag.moved) {
+      const state = viewportStore.getState().groups[group];
+      if (drag.mode === 'tool') {
+        const toolView = viewStateNow(group, kind, volume);
+        if (tools && toolView) tools.pointerMove(toolView, px, event);
+      } else if (drag.mode === 'windowLevel' && drag.moved) {
         // Horizontal = width, vertical = level (drag down → higher level, darker image);
         // sensitivity follows the current width so narrow windows stay controllable.
         const huPerPx = Math.max(0.5, state.window.widthHu / 300);
-        actions.setWindow(
+        viewportActions.setWindow(
+          group,
           Math.max(MIN_WINDOW_WIDTH_HU, state.window.widthHu + dx * huPerPx),
           state.window.centerHu + dy * huPerPx,
         );
@@ -187,15 +230,19 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
         moveCrosshairTo(px);
       } else if (drag.mode === 'zoom') {
         const t = state.viewTransforms[kind];
-        actions.setViewTransform(kind, { ...t, zoom: Math.min(40, Math.max(0.2, t.zoom * Math.exp(-dy * 0.01))) });
+        viewportActions.setViewTransform(group, kind, { ...t, zoom: Math.min(40, Math.max(0.2, t.zoom * Math.exp(-dy * 0.01))) });
       } else if (drag.mode === 'pan') {
-        const now = cameraNow(kind);
+        const now = cameraNow(group, kind);
         if (now) {
           const mmPerPx = (2 * now.camera.parallelScaleMm) / now.camera.viewportPx[1];
           const t = state.viewTransforms[kind];
-          actions.setViewTransform(kind, { ...t, panMm: [t.panMm[0] - dx * mmPerPx, t.panMm[1] + dy * mmPerPx] });
+          viewportActions.setViewTransform(group, kind, { ...t, panMm: [t.panMm[0] - dx * mmPerPx, t.panMm[1] + dy * mmPerPx] });
         }
       }
+    } else if (tools) {
+      const toolView = viewStateNow(group, kind, volume);
+      const cursor = toolView ? tools.hover(toolView, px) : null;
+      if (cursor !== toolCursor) setToolCursor(cursor);
     }
     updateReadout(px);
   };
@@ -205,6 +252,11 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     if (!drag || drag.pointerId !== event.pointerId) return;
     dragRef.current = null;
     event.currentTarget.releasePointerCapture(event.pointerId);
+    if (drag.mode === 'tool') {
+      const toolView = viewStateNow(group, kind, volume);
+      if (tools && toolView) tools.pointerUp(toolView, localPx(event), event);
+      return;
+    }
     // A left click without a drag moves the crosshair, whatever the tool.
     if (drag.mode === 'windowLevel' && !drag.moved) moveCrosshairTo(localPx(event));
   };
@@ -216,13 +268,14 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     if (!element) return;
     const onWheel = (event: WheelEvent): void => {
       event.preventDefault();
-      const now = cameraNow(kind);
+      const now = cameraNow(group, kind);
       if (!now) return;
       if (event.ctrlKey || event.metaKey) {
-        const t = appStore.getState().viewTransforms[kind];
+        const t = viewportStore.getState().groups[group].viewTransforms[kind];
         const zoom = Math.min(40, Math.max(0.2, t.zoom * Math.exp(-event.deltaY * 0.0015)));
         const px = localPx(event);
-        actions.setViewTransform(
+        viewportActions.setViewTransform(
+          group,
           kind,
           zoomAboutPoint(now.geometry, kind, t, zoom, px, now.cursorLps, now.camera.viewportPx),
         );
@@ -244,8 +297,8 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
-    // The handlers read fresh state from the store; only `kind` and `volume` are captured.
-  }, [kind, volume]);
+    // The handlers read fresh state from the store; only `group`, `kind` and `volume` are captured.
+  }, [group, kind, volume]);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
     const bigStep = event.shiftKey ? 10 : 1;
@@ -262,18 +315,28 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
   };
 
   const sliceCount = geometry && camera ? geometry.dims[camera.frame.sliceAxis] : 0;
+  const toolView = useMemo(
+    () =>
+      tools && geometry && cursorLps && seriesId !== null && viewportPx[0] > 0 && viewportPx[1] > 0
+        ? makeSliceViewState(group, kind, seriesId, geometry, transform, cursorLps, viewportPx, volume)
+        : null,
+    [tools, group, kind, seriesId, geometry, transform, cursorLps, viewportPx, volume],
+  );
 
   return (
     <div
       className={`view view-${kind}`}
-      data-testid={`view-${kind}`}
+      data-testid={`view-${testId}`}
+      data-group={group}
       data-slice-index={sliceIndex ?? undefined}
       data-slice-count={sliceCount || undefined}
       data-slice-loaded={sliceLoaded ? 'true' : 'false'}
     >
       <div className="vtk-host" ref={hostRef} />
+      {tools && toolView && <tools.Underlay view={toolView} />}
       {camera && geometry && cursorLps && (
         <SliceOverlay
+          group={group}
           kind={kind}
           camera={camera}
           geometry={geometry}
@@ -287,13 +350,18 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
       <div
         ref={interactionRef}
         className={`view-input tool-${tool}`}
+        style={toolCursor ? { cursor: toolCursor } : undefined}
         tabIndex={0}
-        aria-label={`${kind} view`}
+        aria-label={`${kind} view${group === 'b' ? ' (comparison exam)' : ''}`}
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
         onPointerCancel={onPointerUp}
-        onPointerLeave={() => actions.setReadout(null)}
+        onPointerLeave={() => {
+          actions.setReadout(null);
+          const leaving = tools ? viewStateNow(group, kind, volume) : null;
+          if (tools && leaving) tools.hover(leaving, null);
+        }}
         onPointerEnter={(event) => {
           // Keys scroll the view under the mouse, but never steal focus from a text field.
           const active = document.activeElement;
@@ -302,9 +370,15 @@ export function SliceView({ kind, volume }: { kind: SliceViewKind; volume: Loade
           }
         }}
         onContextMenu={(event) => event.preventDefault()}
-        onDoubleClick={() => actions.toggleMaximized(kind)}
+        onDoubleClick={() => {
+          // A double click that a tool used (closing a freehand outline) is not a maximize.
+          if (!tools || toolStore.getState().tool === 'windowLevel' || toolStore.getState().tool === 'crosshair') {
+            viewportActions.toggleMaximized(group, kind);
+          }
+        }}
         onKeyDown={onKeyDown}
       />
+      {tools && toolView && <tools.Overlay view={toolView} />}
     </div>
   );
 }

@@ -2,16 +2,21 @@
  * The 3D view: GPU ray-cast volume rendering (vtkVolume + vtkVolumeMapper) of the
  * shared volume with a CT preset, rotated with vtk's trackball style. It starts once
  * every slice has arrived — uploading a 3D texture per chunk would cost more than it
- * shows. Orientation labels follow the camera.
+ * shows. A large volume is drawn from its own half-resolution copy (see downsample.ts),
+ * which the view makes and deletes with its pipeline. Orientation labels follow the camera.
  */
 import { useEffect, useRef, useState } from 'react';
+import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
+import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunction';
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
 import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
 import type { Vec3 } from '../../../core/api/types';
 import { useStore } from '../store/createStore';
-import { actions, appStore } from '../store/appStore';
+import { appStore } from '../store/appStore';
+import { useGroup, viewportActions } from '../store/viewportStore';
+import { downsampleXY, shouldDownsampleFor3d } from './downsample';
 import { VOLUME_PRESETS } from './presets';
 import type { LoadedVolume } from './useVolumeImage';
 import { useVtkView } from './useVtkView';
@@ -22,26 +27,45 @@ interface Pipeline {
   mapper: vtkVolumeMapper;
   color: vtkColorTransferFunction;
   opacity: vtkPiecewiseFunction;
+  /** 1 = the shared volume, 2 = its own copy at half the in-plane resolution. */
+  reduction: 1 | 2;
 }
 
 export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
   const hostRef = useRef<HTMLDivElement>(null);
-  const complete = useStore(appStore, (s) => s.load.complete);
-  const load = useStore(appStore, (s) => s.load);
+  const complete = useGroup('a', (g) => g.load.complete);
+  const load = useGroup('a', (g) => g.load);
   // The render window is made once there is a volume to draw, and then kept: its WebGL
   // context would otherwise be made while the first slices are awaited.
   const [windowWanted, setWindowWanted] = useState(false);
   if (complete && !windowWanted) setWindowWanted(true);
-  const view = useVtkView(hostRef, '3d', { trackball: true, background: [0.02, 0.02, 0.03], enabled: windowWanted });
+  const view = useVtkView(hostRef, 'a', '3d', { trackball: true, background: [0.02, 0.02, 0.03], enabled: windowWanted });
   const presetId = useStore(appStore, (s) => s.volumePresetId);
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [labels, setLabels] = useState<EdgeLabels | null>(null);
 
   useEffect(() => {
     if (!view || !volume || !complete) return;
+    // A large volume gets its own half-resolution copy: vtk.js makes a Float32 texture
+    // copy of whatever it is given, and that of the full volume is the page's largest block.
+    let ownImage: vtkImageData | null = null;
+    let geometry = volume.geometry;
+    if (shouldDownsampleFor3d(volume.geometry)) {
+      const reduced = downsampleXY(volume.voxels, volume.geometry);
+      geometry = reduced.geometry;
+      ownImage = vtkImageData.newInstance();
+      ownImage.setDimensions(...geometry.dims);
+      ownImage.setSpacing([...geometry.spacingMm]);
+      ownImage.setOrigin([...geometry.originMm]);
+      ownImage.setDirection(geometry.direction);
+      const scalars = vtkDataArray.newInstance({ name: 'HU', numberOfComponents: 1, values: reduced.voxels });
+      const full = volume.imageData.getPointData().getScalars().getRange(0);
+      scalars.setRange({ min: full[0], max: full[1] }, 0);
+      ownImage.getPointData().setScalars(scalars);
+    }
     const mapper = vtkVolumeMapper.newInstance();
-    mapper.setInputData(volume.imageData);
-    const spacing = volume.geometry.spacingMm;
+    mapper.setInputData(ownImage ?? volume.imageData);
+    const spacing = geometry.spacingMm;
     // Half the finest voxel spacing: fine enough for CT, coarse enough for software GL.
     mapper.setSampleDistance(Math.max(0.5, Math.min(...spacing) * 0.7));
     mapper.setMaximumSamplesPerRay(2000);
@@ -81,17 +105,21 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
     };
     const subscription = camera.onModified(updateLabels);
     updateLabels();
-    setPipeline({ actor, mapper, color, opacity });
+    setPipeline({ actor, mapper, color, opacity, reduction: ownImage ? 2 : 1 });
     return () => {
       subscription.unsubscribe();
       if (frame) cancelAnimationFrame(frame);
       setPipeline(null);
-      view.renderer.removeVolume(actor);
+      // When the whole view unmounts, its render window (useVtkView) is torn down first.
+      if (!view.renderer.isDeleted()) {
+        view.renderer.removeVolume(actor);
+        view.requestRender();
+      }
       actor.delete();
       mapper.delete();
       color.delete();
       opacity.delete();
-      view.requestRender();
+      ownImage?.delete();
     };
   }, [view, volume, complete]);
 
@@ -118,7 +146,8 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
       className="view view-3d"
       data-testid="view-3d"
       data-ready={pipeline ? 'true' : 'false'}
-      onDoubleClick={() => actions.toggleMaximized('3d')}
+      data-reduction={pipeline?.reduction ?? undefined}
+      onDoubleClick={() => viewportActions.toggleMaximized('a', '3d')}
     >
       <div className="vtk-host" ref={hostRef} />
       <div className="overlay">
@@ -133,6 +162,11 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
         <div className="corner corner-tl">
           <span className="view-tag view-tag-3d">3D</span>
           {VOLUME_PRESETS.find((p) => p.id === presetId)?.label}
+          {pipeline?.reduction === 2 && (
+            <div className="dim" data-testid="vr-resolution" title="The 3D view draws a copy with every second voxel in x and y, to stay within memory; the slice views are at full resolution.">
+              3D at ½ resolution
+            </div>
+          )}
         </div>
         {volume && !complete && !load.error && (
           <div className="view-message">3D view opens when the volume has loaded ({percent}%)</div>

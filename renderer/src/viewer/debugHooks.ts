@@ -4,8 +4,17 @@
  * its expected place on screen without reaching into vtk.js.
  */
 import type { Vec3 } from '../../../core/api/types';
-import { actions, appStore, type AppState } from '../store/appStore';
+import { appStore, type AppState } from '../store/appStore';
+import { selectLesion } from '../store/lesionStore';
+import { toolStore, type ToolState } from '../store/toolStore';
+import { viewportActions, viewportStore, type GroupId, type ViewportGroup, type ViewportState } from '../store/viewportStore';
 import { canvasToWorld, clampToVolume, sliceCamera, sliceIndexAt, worldToCanvas, type SliceViewKind } from './viewGeometry';
+
+/** A slice view by its test-id name: "axial" (group a) or "axial-b" (the comparison exam). */
+export type DebugViewName = SliceViewKind | `${SliceViewKind}-b`;
+
+/** The app state, group a's viewer state at the top level (as before groups), and the rest. */
+export type DebugState = AppState & ViewportGroup & { viewport: ViewportState; tools: ToolState };
 
 export interface CanvasPoint {
   /** CSS pixels from the view canvas' top-left corner. */
@@ -19,12 +28,14 @@ export interface CanvasPoint {
 }
 
 export interface LongitudeDebug {
-  worldToCanvas(view: SliceViewKind, lpsMm: Vec3): CanvasPoint | null;
-  canvasToWorld(view: SliceViewKind, x: number, y: number): Vec3 | null;
-  sliceIndexAt(view: SliceViewKind, lpsMm: Vec3): number | null;
-  /** Move the linked crosshair (all views' slices) to an LPS point, as a click would. */
-  setCursor(lpsMm: Vec3): void;
-  getState(): AppState;
+  worldToCanvas(view: DebugViewName, lpsMm: Vec3): CanvasPoint | null;
+  canvasToWorld(view: DebugViewName, x: number, y: number): Vec3 | null;
+  sliceIndexAt(view: DebugViewName, lpsMm: Vec3): number | null;
+  /** Move the linked crosshair (all views' slices) of a group to an LPS point, as a click would. */
+  setCursor(lpsMm: Vec3, group?: GroupId): void;
+  getState(): DebugState;
+  /** Choose a lesion as the lesion table does (the viewer centres on it). */
+  selectLesion(lesionId: number | null): void;
 }
 
 declare global {
@@ -33,13 +44,18 @@ declare global {
   }
 }
 
-function cameraFor(view: SliceViewKind) {
-  const { geometry, cursorLps, viewTransforms, viewportsPx } = appStore.getState();
-  if (!geometry || !cursorLps) return null;
-  return { geometry, cursorLps, camera: sliceCamera(geometry, view, viewTransforms[view], cursorLps, viewportsPx[view]) };
+function parseView(name: DebugViewName): { group: GroupId; kind: SliceViewKind } {
+  return name.endsWith('-b') ? { group: 'b', kind: name.slice(0, -2) as SliceViewKind } : { group: 'a', kind: name as SliceViewKind };
 }
 
-function canvasRect(view: SliceViewKind): DOMRect | null {
+function cameraFor(name: DebugViewName) {
+  const { group, kind } = parseView(name);
+  const { geometry, cursorLps, viewTransforms, viewportsPx } = viewportStore.getState().groups[group];
+  if (!geometry || !cursorLps) return null;
+  return { geometry, cursorLps, camera: sliceCamera(geometry, kind, viewTransforms[kind], cursorLps, viewportsPx[kind]) };
+}
+
+function canvasRect(view: DebugViewName): DOMRect | null {
   return document.querySelector(`[data-testid="view-${view}"] .vtk-host`)?.getBoundingClientRect() ?? null;
 }
 
@@ -68,10 +84,14 @@ export function installDebugHooks(): void {
       const current = cameraFor(view);
       return current ? sliceIndexAt(current.geometry, current.camera.frame, lpsMm) : null;
     },
-    setCursor(lpsMm) {
-      const { geometry } = appStore.getState();
-      if (geometry) actions.setCursor(clampToVolume(geometry, lpsMm.map(Number) as Vec3));
+    setCursor(lpsMm, group = 'a') {
+      const { geometry } = viewportStore.getState().groups[group];
+      if (geometry) viewportActions.setCursor(group, clampToVolume(geometry, lpsMm.map(Number) as Vec3));
     },
-    getState: () => appStore.getState(),
+    getState: () => {
+      const viewport = viewportStore.getState();
+      return { ...appStore.getState(), ...viewport.groups.a, series: viewport.groups.a.series, viewport, tools: toolStore.getState() };
+    },
+    selectLesion,
   };
 }

@@ -19,9 +19,9 @@ import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
 import type { ApiClient } from '../api';
-import { actions, appStore } from '../store/appStore';
+import { actions } from '../store/appStore';
+import { viewportActions, viewportStore, type GroupId } from '../store/viewportStore';
 import { chunkOrder } from './chunkOrder';
-import { initialCursorLps } from './viewGeometry';
 
 /** Not-yet-loaded voxels read as air, so unloaded slices are black, not mid-grey. */
 const UNLOADED_HU = -1024;
@@ -50,6 +50,11 @@ export interface LoadedVolume {
   seriesId: number;
   imageData: vtkImageData;
   geometry: VolumeGeometry;
+  /**
+   * The voxels (Int16 HU, x fastest), shared with the image: read-only for everyone else.
+   * Slices not loaded yet hold air or zeros (see isSliceLoaded).
+   */
+  voxels: Int16Array;
   /** HU at a voxel index, null outside the volume or while its slice has not arrived. */
   huAt(voxel: Vec3): number | null;
   isSliceLoaded(k: number): boolean;
@@ -86,12 +91,18 @@ function rangeOf(values: Int16Array): { min: number; max: number } {
   return { min, max };
 }
 
-export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedVolume | null {
+/**
+ * The volume of `seriesId` for viewport `group`: its load progress, geometry and opening
+ * errors go to that group's state (group a's also to the app's open series).
+ */
+export function useVolumeImage(api: ApiClient, group: GroupId, seriesId: number | null): LoadedVolume | null {
   const [volume, setVolume] = useState<LoadedVolume | null>(null);
 
   // A layout effect, so the requests leave before the views' effects create their WebGL
   // contexts, which block the main thread.
   useLayoutEffect(() => {
+    // Reset the group before it paints, so no view frames the new series with the old geometry.
+    viewportActions.beginOpen(group, seriesId);
     if (seriesId === null) return;
     let cancelled = false;
     let imageData: vtkImageData | null = null;
@@ -136,7 +147,7 @@ export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedV
         updateRange();
         image.getPointData().setScalars(scalars);
         imageData = image;
-        actions.setLoad({ sliceCount: nz, slicesLoaded: 0, complete: false, error: null });
+        viewportActions.setLoad(group, { sliceCount: nz, slicesLoaded: 0, complete: false, error: null });
 
         let lastRedraw = -Infinity;
         const redraw = (): void => {
@@ -145,10 +156,10 @@ export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedV
           lastRedraw = performance.now();
           scalars.modified();
           image.modified();
-          actions.setLoad({
+          viewportActions.setLoad(group, {
             slicesLoaded,
             complete: slicesLoaded === nz,
-            revision: appStore.getState().load.revision + 1,
+            revision: viewportStore.getState().groups[group].load.revision + 1,
           });
         };
         const requestRedraw = (now: boolean): void => {
@@ -213,6 +224,7 @@ export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedV
           seriesId,
           imageData: image,
           geometry,
+          voxels,
           huAt([i, j, k]) {
             if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz || sliceState[k] !== DATA) return null;
             return voxels[i + j * nx + k * sliceVoxels];
@@ -221,17 +233,19 @@ export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedV
           isSliceDrawable: (k) => sliceState[k] === DATA || sliceState[k] === AIR,
           isEverySliceDrawable: () => slicesDrawable === nz,
         });
-        actions.seriesOpened(series, geometry, initialCursorLps(geometry));
+        viewportActions.seriesOpened(group, series, geometry);
+        if (group === 'a') actions.seriesOpened(series);
         shown = true;
         await Promise.all([fetching, filling]);
       } catch (error) {
         if (cancelled) return;
         const message = `Could not load series ${seriesId}: ${describe(error)}`;
-        if (shown) actions.setLoad({ error: message });
+        if (shown) viewportActions.setLoad(group, { error: message });
         else {
           cancelled = true; // stop streaming a volume that will not be shown
           clearTimeout(redrawTimer);
-          actions.openFailed(message);
+          viewportActions.openFailed(group, message);
+          if (group === 'a') actions.openFailed(message);
         }
       }
     })();
@@ -242,7 +256,7 @@ export function useVolumeImage(api: ApiClient, seriesId: number | null): LoadedV
       setVolume(null);
       imageData?.delete();
     };
-  }, [api, seriesId]);
+  }, [api, group, seriesId]);
 
   // Drop a volume of the previous series in the same render that changes the series, so the
   // views release their mappers in the same commit in which the image is deleted.

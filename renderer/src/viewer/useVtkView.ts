@@ -10,7 +10,7 @@ import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderWindowInteractor from '@kitware/vtk.js/Rendering/Core/RenderWindowInteractor';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import vtkInteractorStyleTrackballCamera from '@kitware/vtk.js/Interaction/Style/InteractorStyleTrackballCamera';
-import { actions, type ViewKind } from '../store/appStore';
+import { viewportActions, type GroupId, type ViewKind } from '../store/viewportStore';
 
 export interface VtkView {
   renderWindow: vtkRenderWindow;
@@ -31,7 +31,12 @@ export interface VtkViewOptions {
   enabled?: boolean;
 }
 
-export function useVtkView(hostRef: RefObject<HTMLDivElement | null>, view: ViewKind, options: VtkViewOptions = {}): VtkView | null {
+export function useVtkView(
+  hostRef: RefObject<HTMLDivElement | null>,
+  group: GroupId,
+  view: ViewKind,
+  options: VtkViewOptions = {},
+): VtkView | null {
   const [handle, setHandle] = useState<VtkView | null>(null);
   const trackball = options.trackball ?? false;
   const [r, g, b] = options.background ?? [0, 0, 0];
@@ -70,7 +75,7 @@ export function useVtkView(hostRef: RefObject<HTMLDivElement | null>, view: View
       if (width < 1 || height < 1) return;
       const dpr = window.devicePixelRatio || 1;
       glWindow.setSize(Math.max(1, Math.floor(width * dpr)), Math.max(1, Math.floor(height * dpr)));
-      actions.setViewport(view, [width, height]);
+      viewportActions.setViewport(group, view, [width, height]);
       // Render now, not next frame: a resized canvas is blank until drawn.
       renderWindow.render();
     };
@@ -93,7 +98,7 @@ export function useVtkView(hostRef: RefObject<HTMLDivElement | null>, view: View
       glWindow.delete();
       renderWindow.delete();
     };
-  }, [hostRef, view, trackball, r, g, b, enabled]);
+  }, [hostRef, group, view, trackball, r, g, b, enabled]);
 
   return handle;
 }

@@ -1,27 +1,95 @@
 /**
- * The reading area: toolbar, 2×2 grid (axial, coronal, sagittal, 3D) and status bar.
- * It owns the shared volume for the open series; the views draw it.
+ * The reading area: toolbar, the views and the status bar. One exam: a 2×2 grid (axial,
+ * coronal, sagittal, 3D). Two exams: two viewport groups side by side (axial above,
+ * coronal and sagittal below), each with its own volume, crosshair and framing, scrolled
+ * together by table position. It owns the volumes of the open series; the views draw them
+ * and the reading tools draw on them.
  */
 import { useApi } from '../../api';
-import { appStore, type ViewKind } from '../../store/appStore';
+import { appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
-import { SliceView, VolumeView, useVolumeImage } from '../../viewer';
+import { useGroup, viewportActions, viewportStore, type GroupId, type ViewKind } from '../../store/viewportStore';
+import { SegmentationBar, ToolNotice, useReadingTools } from '../tools';
+import { SliceView, VolumeView, useVolumeImage, type LoadedVolume, type SliceTools } from '../../viewer';
 import { StatusBar } from './StatusBar';
 import { ViewerToolbar } from './ViewerToolbar';
+import { useLesionFocus } from './useLesionFocus';
+import './viewer.css';
+
+function daysBetween(a: string | null, b: string | null): number | null {
+  if (!a || !b) return null;
+  const d = (Date.parse(b) - Date.parse(a)) / 86_400_000;
+  return Number.isFinite(d) ? Math.round(d) : null;
+}
+
+function GroupHeader({ group }: { group: GroupId }) {
+  const series = useGroup(group, (g) => g.series);
+  const otherDate = useStore(viewportStore, (s) => s.groups[group === 'a' ? 'b' : 'a'].series?.study.date ?? null);
+  const active = useStore(viewportStore, (s) => s.activeGroup === group);
+  const date = series?.study.date ?? null;
+  const days = daysBetween(otherDate, date);
+  // PACS words: the earlier exam is the prior, the later one current (with the interval).
+  const role = days === null || days === 0 ? null : days > 0 ? `current · ${days} days after` : 'prior';
+  return (
+    <div className={`group-header${active ? ' active' : ''}`} data-testid={`group-header-${group}`} data-study-date={date ?? ''}>
+      <span className="group-tag">{group.toUpperCase()}</span>
+      <span className="strong">{date ?? (series ? 'no study date' : 'loading…')}</span>
+      {role && <span className={`group-role${days! > 0 ? ' current' : ''}`}>{role}</span>}
+      {series && <span className="dim group-desc">{[series.study.description, series.description].filter(Boolean).join(' · ')}</span>}
+    </div>
+  );
+}
+
+function CompareColumn({ group, volume, tools }: { group: GroupId; volume: LoadedVolume | null; tools: SliceTools }) {
+  const maximized = useGroup(group, (g) => g.maximizedView);
+  const openError = useGroup(group, (g) => g.openError);
+  const cell = (view: ViewKind, extra = ''): string =>
+    `cell${extra}${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;
+  return (
+    <div className="group-column" data-testid={`group-${group}`} onPointerDownCapture={() => viewportActions.setActiveGroup(group)}>
+      <GroupHeader group={group} />
+      {openError ? (
+        <div className="viewer-empty error" data-testid={group === 'a' ? 'open-error' : 'open-error-b'}>
+          {openError}
+        </div>
+      ) : (
+        <div className="group-grid">
+          <div className={cell('axial', ' cell-axial')}>
+            <SliceView kind="axial" group={group} volume={volume} tools={tools} />
+          </div>
+          <div className={cell('coronal')}>
+            <SliceView kind="coronal" group={group} volume={volume} tools={tools} />
+          </div>
+          <div className={cell('sagittal')}>
+            <SliceView kind="sagittal" group={group} volume={volume} tools={tools} />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
 
 export function ViewerPanel() {
   const api = useApi();
   const seriesId = useStore(appStore, (s) => s.seriesId);
   const openError = useStore(appStore, (s) => s.openError);
-  const maximized = useStore(appStore, (s) => s.maximizedView);
-  const volume = useVolumeImage(api, seriesId);
+  const layout = useStore(viewportStore, (s) => s.layout);
+  const compareSeriesId = useStore(viewportStore, (s) => s.compareSeriesId);
+  const maximized = useGroup('a', (g) => g.maximizedView);
+  const comparing = layout === 'compare' && seriesId !== null && compareSeriesId !== null;
+  const volume = useVolumeImage(api, 'a', seriesId);
+  const volumeB = useVolumeImage(api, 'b', comparing ? compareSeriesId : null);
+  const { controller, sliceTools } = useReadingTools();
+  useLesionFocus(api);
 
   const cell = (view: ViewKind): string => `cell${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;
 
   return (
-    <main className="viewer" data-testid="viewer" data-series-id={seriesId ?? undefined}>
-      <ViewerToolbar />
-      <div className="grid">
+    <main className="viewer" data-testid="viewer" data-series-id={seriesId ?? undefined} data-layout={comparing ? 'compare' : 'single'}>
+      <ViewerToolbar controller={controller} />
+      <SegmentationBar controller={controller} />
+      <ToolNotice />
+      <div className={`grid${comparing ? ' compare' : ''}`}>
         {seriesId === null ? (
           <div className="viewer-empty">
             <div className="strong">No series open</div>
@@ -31,16 +99,21 @@ export function ViewerPanel() {
           <div className="viewer-empty error" data-testid="open-error">
             {openError}
           </div>
+        ) : comparing ? (
+          <>
+            <CompareColumn group="a" volume={volume} tools={sliceTools} />
+            <CompareColumn group="b" volume={volumeB} tools={sliceTools} />
+          </>
         ) : (
           <>
             <div className={cell('axial')}>
-              <SliceView kind="axial" volume={volume} />
+              <SliceView kind="axial" volume={volume} tools={sliceTools} />
             </div>
             <div className={cell('coronal')}>
-              <SliceView kind="coronal" volume={volume} />
+              <SliceView kind="coronal" volume={volume} tools={sliceTools} />
             </div>
             <div className={cell('sagittal')}>
-              <SliceView kind="sagittal" volume={volume} />
+              <SliceView kind="sagittal" volume={volume} tools={sliceTools} />
             </div>
             <div className={cell('3d')}>
               <VolumeView volume={volume} />

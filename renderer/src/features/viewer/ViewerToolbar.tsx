@@ -1,19 +1,26 @@
-import { actions, appStore, type Tool } from '../../store/appStore';
+import { actions, appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
+import { toolActions, toolStore, type Tool } from '../../store/toolStore';
+import { viewportActions, viewportStore } from '../../store/viewportStore';
+import { ToolPalette, type ToolController } from '../tools';
 import { VOLUME_PRESETS, WINDOW_PRESETS } from '../../viewer';
+import { CompareControls } from './CompareControls';
 
 const TOOLS: { id: Tool; label: string; hint: string }[] = [
-  { id: 'windowLevel', label: 'W/L', hint: 'Left-drag: window (horizontal) and level (vertical). Click: move the crosshair.' },
+  { id: 'windowLevel', label: 'W/L', hint: 'Left-drag: window (horizontal) and level (vertical). Click: move the crosshair. Esc returns here from any tool.' },
   { id: 'crosshair', label: 'Crosshair', hint: 'Left-drag: move the linked crosshair.' },
 ];
 
-export function ViewerToolbar() {
-  const series = useStore(appStore, (s) => s.series);
-  const presetId = useStore(appStore, (s) => s.windowPresetId);
+export function ViewerToolbar({ controller }: { controller: ToolController }) {
+  // The toolbar reads and sets the window of the group worked in; presets window every group alike.
+  const activeGroup = useStore(viewportStore, (s) => s.activeGroup);
+  const series = useStore(viewportStore, (s) => s.groups[activeGroup].series);
+  const presetId = useStore(viewportStore, (s) => s.groups[activeGroup].windowPresetId);
+  const huWindow = useStore(viewportStore, (s) => s.groups[activeGroup].window);
   const volumePresetId = useStore(appStore, (s) => s.volumePresetId);
-  const tool = useStore(appStore, (s) => s.tool);
+  const layout = useStore(viewportStore, (s) => s.layout);
+  const tool = useStore(toolStore, (s) => s.tool);
   const defaultWindow = series?.defaultWindow ?? null;
-  const huWindow = useStore(appStore, (s) => s.window);
 
   return (
     <div className="toolbar" role="toolbar" aria-label="Viewer tools">
@@ -26,7 +33,7 @@ export function ViewerToolbar() {
             data-testid={`preset-${p.id}`}
             aria-pressed={presetId === p.id}
             title={`W ${p.widthHu} / L ${p.centerHu} HU`}
-            onClick={() => actions.setWindow(p.widthHu, p.centerHu, p.id)}
+            onClick={() => viewportActions.setWindowAll(p.widthHu, p.centerHu, p.id)}
           >
             {p.label}
           </button>
@@ -37,7 +44,7 @@ export function ViewerToolbar() {
             className="button"
             data-testid="preset-file"
             title={`Window stored in the file: W ${defaultWindow.width} / L ${defaultWindow.center} HU`}
-            onClick={() => actions.setWindow(defaultWindow.width, defaultWindow.center)}
+            onClick={() => viewportActions.setWindow(activeGroup, defaultWindow.width, defaultWindow.center)}
           >
             File
           </button>
@@ -55,30 +62,34 @@ export function ViewerToolbar() {
             data-testid={`tool-${t.id}`}
             aria-pressed={tool === t.id}
             title={t.hint}
-            onClick={() => actions.setTool(t.id)}
+            onClick={() => toolActions.setTool(t.id)}
           >
             {t.label}
           </button>
         ))}
-        <button type="button" className="button" data-testid="view-reset" title="Fit every view, keep slices and window" onClick={() => actions.resetViews()}>
+        <button type="button" className="button" data-testid="view-reset" title="Fit every view, keep slices and window" onClick={() => viewportActions.resetViews()}>
           Reset
         </button>
       </div>
-      <div className="tool-group" aria-label="3D presets">
-        <span className="dim">3D</span>
-        {VOLUME_PRESETS.map((p) => (
-          <button
-            key={p.id}
-            type="button"
-            className={`button${volumePresetId === p.id ? ' active' : ''}`}
-            data-testid={`vr-preset-${p.id}`}
-            aria-pressed={volumePresetId === p.id}
-            onClick={() => actions.setVolumePreset(p.id)}
-          >
-            {p.label}
-          </button>
-        ))}
-      </div>
+      <ToolPalette controller={controller} />
+      <CompareControls />
+      {layout === 'single' && (
+        <div className="tool-group" aria-label="3D presets">
+          <span className="dim">3D</span>
+          {VOLUME_PRESETS.map((p) => (
+            <button
+              key={p.id}
+              type="button"
+              className={`button${volumePresetId === p.id ? ' active' : ''}`}
+              data-testid={`vr-preset-${p.id}`}
+              aria-pressed={volumePresetId === p.id}
+              onClick={() => actions.setVolumePreset(p.id)}
+            >
+              {p.label}
+            </button>
+          ))}
+        </div>
+      )}
     </div>
   );
 }

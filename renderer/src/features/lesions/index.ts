@@ -1,0 +1,5 @@
+/** Lesions of the current patient: the panel, the shared table hook, the patient sync. */
+export { LesionPanel, type LesionPanelProps } from './LesionPanel';
+export { useLesionTable, type LesionTableState } from './useLesionTable';
+export { usePatientFromSeries } from './usePatientFromSeries';
+export { compareLabels, diametersText, lesionWhere, ROLE_SHORT, STATUS_LABEL } from './lesionText';

@@ -1,0 +1,111 @@
+/**
+ * The follow-up dock to the right of the viewer: "Lesions" (list, edit, status, history),
+ * "Table" (lesions × exams with RECIST 1.1 and volumetry) and "Plots". One fetch of the
+ * lesion table feeds all three. It can be widened for a tumor board or folded away so the
+ * 2×2 viewer gets the whole width back.
+ */
+import { useMemo, useState } from 'react';
+import { appStore } from '../../store/appStore';
+import { useStore } from '../../store/createStore';
+import { formatPersonName } from '../../format';
+import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../lesions';
+import { LesionTableView } from './LesionTableView';
+import { PlotsView } from './Plots';
+import { responseClass } from './tableText';
+import './report.css';
+
+type Tab = 'lesions' | 'table' | 'plots';
+type Width = 'normal' | 'wide' | 'collapsed';
+
+const TABS: { id: Tab; label: string }[] = [
+  { id: 'lesions', label: 'Lesions' },
+  { id: 'table', label: 'Table' },
+  { id: 'plots', label: 'Plots' },
+];
+
+export function FollowUpDock() {
+  usePatientFromSeries();
+  const { patientRowId, data, loading, error, refresh } = useLesionTable();
+  const seriesId = useStore(appStore, (s) => s.seriesId);
+  const series = useStore(appStore, (s) => s.series);
+  const [tab, setTab] = useState<Tab>('lesions');
+  const [width, setWidth] = useState<Width>('normal');
+
+  const currentStudyRowId = seriesId === null ? null : (data?.table.exams.find((e) => e.seriesIds.includes(seriesId))?.studyRowId ?? null);
+  const colourIndex = useMemo(() => {
+    const sorted = [...(data?.table.lesions ?? [])].sort((a, b) => compareLabels(a.label, b.label));
+    return new Map(sorted.map((l, i) => [l.id, i]));
+  }, [data]);
+  const latest = data?.assessment.recist?.timepoints.at(-1) ?? null;
+
+  if (width === 'collapsed') {
+    return (
+      <aside className="followup-dock collapsed" data-testid="followup-dock" data-width={width}>
+        <button type="button" className="dock-unfold" data-testid="dock-toggle" onClick={() => setWidth('normal')} title="Show lesions, table and plots">
+          ◂ Lesions · Table · Plots
+        </button>
+      </aside>
+    );
+  }
+
+  return (
+    <aside className={`followup-dock ${width}`} data-testid="followup-dock" data-width={width} data-patient-row-id={patientRowId ?? ''}>
+      <div className="dock-tabs" role="tablist">
+        {TABS.map((t) => (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={tab === t.id}
+            className={`dock-tab${tab === t.id ? ' active' : ''}`}
+            data-testid={`tab-${t.id}`}
+            onClick={() => {
+              setTab(t.id);
+              refresh();
+            }}
+          >
+            {t.label}
+          </button>
+        ))}
+        {latest && !latest.baseline && latest.overallResponse && (
+          <span className={`${responseClass(latest.overallResponse)} dock-latest`} title={`Latest overall response (${latest.date})`}>
+            {latest.overallResponse}
+          </span>
+        )}
+        <span className="dock-spacer" />
+        <button type="button" className="icon-button" data-testid="dock-refresh" title="Reload lesions and measurements" disabled={patientRowId === null} onClick={refresh}>
+          ↻
+        </button>
+        <button
+          type="button"
+          className="icon-button"
+          data-testid="dock-wide"
+          title={width === 'wide' ? 'Narrow the panel' : 'Widen the panel (tumor board)'}
+          aria-pressed={width === 'wide'}
+          onClick={() => setWidth(width === 'wide' ? 'normal' : 'wide')}
+        >
+          {width === 'wide' ? '▸▸' : '◂◂'}
+        </button>
+        <button type="button" className="icon-button" data-testid="dock-toggle" title="Hide the panel" onClick={() => setWidth('collapsed')}>
+          ×
+        </button>
+      </div>
+      {series && (
+        <div className="dock-patient" title={`Patient of the open series`}>
+          <span className="strong">{formatPersonName(series.patient.name)}</span>
+          <span className="dim">
+            {series.patient.patientId}
+            {series.patient.birthDate ? ` · ${series.patient.birthDate}` : ''}
+          </span>
+        </div>
+      )}
+      <div className="dock-body">
+        {tab === 'lesions' && <LesionPanel patientRowId={patientRowId} data={data} loading={loading} error={error} currentStudyRowId={currentStudyRowId} />}
+        {tab !== 'lesions' && patientRowId === null && <div className="empty">Open a series: the table and plots of its patient appear here.</div>}
+        {tab !== 'lesions' && error && <div className="error">{error}</div>}
+        {tab === 'table' && data && <LesionTableView data={data} currentStudyRowId={currentStudyRowId} />}
+        {tab === 'plots' && data && <PlotsView data={data} colourIndex={colourIndex} />}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,144 @@
+/**
+ * Masks of the series on a slice view: a canvas over the image with the slice's label
+ * pixels, each voxel drawn as the square it covers (no smoothing, so the border shown is
+ * the border saved), a faint fill and a strong outline. The liver is drawn under the
+ * lesions; the mask being edited is brightest.
+ */
+import { useEffect, useRef } from 'react';
+import type { Vec3 } from '../../../../core/api/types';
+import { useStore } from '../../store/createStore';
+import { toolStore } from '../../store/toolStore';
+import type { SliceViewState } from '../../viewer/sliceTools';
+import { indexToLps, worldToCanvas } from '../../viewer/viewGeometry';
+import { cachedMask, sessionKey, sessionsOfSeries } from './maskEditor';
+import { colourLabels, denseSliceInto, inPlaneAxes, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from './maskSlice';
+
+/** 3D Slicer's liver colour (GenericAnatomyColors). */
+const LIVER_RGB: [number, number, number] = [221, 130, 101];
+/**
+ * Lesions: distinct and saturated, none close to the liver's colour, to grey, or to the
+ * measurement colours (yellow, selected green, drawing blue-white).
+ */
+const LESION_RGB: [number, number, number][] = [
+  [255, 80, 170],
+  [0, 190, 255],
+  [170, 110, 255],
+  [255, 70, 70],
+  [60, 220, 200],
+  [90, 130, 255],
+];
+
+export function lesionColour(label: string | undefined, lesionId: number): [number, number, number] {
+  const n = label ? Number(/^L(\d+)$/.exec(label)?.[1] ?? lesionId) : lesionId;
+  return LESION_RGB[(Math.max(1, n) - 1) % LESION_RGB.length];
+}
+
+export function MaskUnderlay({ view }: { view: SliceViewState }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const scratchRef = useRef<HTMLCanvasElement | null>(null);
+  const revision = useStore(toolStore, (s) => s.maskRevision);
+  const segmentations = useStore(toolStore, (s) => s.segmentationsBySeries[view.seriesId]);
+  const visible = useStore(toolStore, (s) => s.masksVisible);
+  const activeKey = useStore(toolStore, (s) => s.session?.key ?? null);
+  const labels = useStore(toolStore, (s) => s.lesionLabels);
+  const [w, h] = view.camera.viewportPx;
+  const dpr = window.devicePixelRatio || 1;
+  // No canvas (and no 2D context to set up and composite) while the series has no mask.
+  const hasMasks = (segmentations?.length ?? 0) > 0 || sessionsOfSeries(view.seriesId).length > 0;
+  void revision; // sessions are looked up again when a mask changes
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    canvas.dataset.maskPixels = '0';
+    if (!visible) return;
+
+    const { geometry, sliceIndex } = view;
+    const axis = view.camera.frame.sliceAxis as SliceAxis;
+    const sessions = sessionsOfSeries(view.seriesId);
+    const editedIds = new Set(sessions.map((s) => s.segmentationId));
+    const editedKeys = new Set(sessions.map((s) => s.key));
+    type Layer = { key: string; structure: 'lesion' | 'liver'; lesionId: number | null; fill: (out: Uint8Array, label: number) => number };
+    const layers: Layer[] = [];
+    for (const seg of segmentations ?? []) {
+      const key = sessionKey(seg.seriesId, seg.structure, seg.lesionId);
+      const cached = cachedMask(seg.id);
+      if (editedIds.has(seg.id) || editedKeys.has(key) || !cached) continue;
+      layers.push({ key, structure: seg.structure, lesionId: seg.lesionId, fill: (out, label) => sparseSliceInto(cached.sparse, geometry.dims, axis, sliceIndex, out, label) });
+    }
+    for (const s of sessions) {
+      layers.push({ key: s.key, structure: s.structure, lesionId: s.lesionId, fill: (out, label) => denseSliceInto(s.mask, geometry.dims, axis, sliceIndex, out, label) });
+    }
+    if (layers.length === 0) return;
+    // Liver first, so lesions inside it stay visible.
+    layers.sort((a, b) => Number(a.structure === 'lesion') - Number(b.structure === 'lesion'));
+
+    const [iw, ih] = sliceImageSize(geometry.dims, axis);
+    const labelImage = new Uint8Array(iw * ih);
+    const colours: [number, number, number, number][] = [[0, 0, 0, 0]];
+    let pixels = 0;
+    layers.forEach((layer, i) => {
+      const rgb = layer.structure === 'liver' ? LIVER_RGB : lesionColour(layer.lesionId !== null ? labels[layer.lesionId] : undefined, layer.lesionId ?? 0);
+      colours.push([...rgb, layer.key === activeKey ? 1 : 0.6]);
+      pixels += layer.fill(labelImage, i + 1);
+    });
+    canvas.dataset.maskPixels = String(pixels);
+    if (pixels === 0) return;
+
+    const rgba = new Uint8ClampedArray(iw * ih * 4);
+    colourLabels(labelImage, iw, ih, colours, rgba);
+    const edges = labelEdges(labelImage, iw, ih);
+    const scratch = scratchRef.current ?? document.createElement('canvas');
+    scratchRef.current = scratch;
+    scratch.width = iw;
+    scratch.height = ih;
+    scratch.getContext('2d')!.putImageData(new ImageData(rgba, iw, ih), 0, 0);
+
+    // Voxel (a, b) of the slice → canvas pixels: an affine map, from three voxel centres.
+    const [a, b] = inPlaneAxes(axis);
+    const ijk = (ia: number, ib: number): Vec3 => {
+      const v: Vec3 = [0, 0, 0];
+      v[axis] = sliceIndex;
+      v[a] = ia;
+      v[b] = ib;
+      return v;
+    };
+    const o = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 0)));
+    const ea = worldToCanvas(view.camera, indexToLps(geometry, ijk(1, 0)));
+    const eb = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 1)));
+    ctx.imageSmoothingEnabled = false;
+    ctx.setTransform(dpr * (ea[0] - o[0]), dpr * (ea[1] - o[1]), dpr * (eb[0] - o[0]), dpr * (eb[1] - o[1]), dpr * o[0], dpr * o[1]);
+    ctx.drawImage(scratch, -0.5, -0.5);
+    // Outlines in screen pixels: thin at any zoom.
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.lineWidth = 1.25;
+    const toCanvas = (x: number, y: number): [number, number] => [o[0] + x * (ea[0] - o[0]) + y * (eb[0] - o[0]), o[1] + x * (ea[1] - o[1]) + y * (eb[1] - o[1])];
+    for (const [label, segs] of edges) {
+      const [r, g, b, strength] = colours[label];
+      ctx.strokeStyle = `rgba(${r}, ${g}, ${b}, ${0.55 + 0.45 * strength})`;
+      ctx.beginPath();
+      for (let s = 0; s < segs.length; s += 4) {
+        const [x0, y0] = toCanvas(segs[s], segs[s + 1]);
+        const [x1, y1] = toCanvas(segs[s + 2], segs[s + 3]);
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x1, y1);
+      }
+      ctx.stroke();
+    }
+  }, [view, revision, segmentations, visible, activeKey, labels, dpr, w, h, hasMasks]);
+
+  if (!hasMasks) return null;
+  return (
+    <canvas
+      ref={canvasRef}
+      className="mask-layer"
+      data-testid={`mask-layer-${view.kind}${view.group === 'b' ? '-b' : ''}`}
+      width={Math.max(1, Math.round(w * dpr))}
+      height={Math.max(1, Math.round(h * dpr))}
+      style={{ width: w, height: h }}
+    />
+  );
+}

@@ -1,0 +1,11 @@
+/**
+ * Reading tools on the slice views: length, bidirectional, ellipse and freehand ROI
+ * measurements of lesions; brush, eraser, region growing and interpolation of lesion and
+ * liver masks; undo of the reader's own edits.
+ */
+import './tools.css';
+
+export { useReadingTools, type ReadingTools } from './useReadingTools';
+export { ToolPalette } from './ToolPalette';
+export { SegmentationBar, ToolNotice } from './SegmentationBar';
+export type { ToolController } from './toolController';

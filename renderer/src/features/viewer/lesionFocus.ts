@@ -1,0 +1,23 @@
+/**
+ * Where a viewport group goes when a lesion is chosen: the lesion's latest measurement on
+ * the group's series (every exam has its own), at the centre of the views.
+ */
+import type { Measurement, Vec3 } from '../../../../core/api/types';
+
+/** The lesion's most recently changed measurement on `seriesId`, or null. */
+export function latestMeasurementOn(measurements: Measurement[], seriesId: number): Measurement | null {
+  let best: Measurement | null = null;
+  for (const m of measurements) {
+    if (m.seriesId !== seriesId) continue;
+    if (!best || m.updatedAt > best.updatedAt || (m.updatedAt === best.updatedAt && m.id > best.id)) best = m;
+  }
+  return best;
+}
+
+/** The point to centre on: the middle of the measurement's points (all on its slice). */
+export function measurementCentreLps(m: Measurement): Vec3 {
+  const n = m.pointsLps.length;
+  const c: Vec3 = [0, 0, 0];
+  for (const p of m.pointsLps) for (let i = 0; i < 3; i++) c[i] += p[i] / n;
+  return c;
+}
