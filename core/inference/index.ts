@@ -1,0 +1,5 @@
+/** Pure array math of the local-AI segmentation pipeline (no onnxruntime here). */
+export * from './resample';
+export * from './normalize';
+export * from './slidingWindow';
+export * from './activation';
