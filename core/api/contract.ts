@@ -65,6 +65,8 @@ export interface LongitudeApi {
   restoreMeasurement(measurementId: number): Promise<Measurement>;
   setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null): Promise<void>;
   getAuditTrail(entity: AuditEntry['entity'], entityId: number): Promise<AuditEntry[]>;
+  /** A lesion's whole history: its edits, statuses, measurements and masks, deleted ones included. */
+  getLesionHistory(lesionId: number): Promise<AuditEntry[]>;
   listSegmentations(filter: { seriesId?: number; lesionId?: number }): Promise<Segmentation[]>;
   /** Save a mask (run lengths on the series grid); volume and HU statistics are computed from the series. */
   saveSegmentation(input: { seriesId: number; lesionId: number | null; structure: 'lesion' | 'liver'; mask: MaskRle }): Promise<Segmentation>;
@@ -107,6 +109,7 @@ export const API_METHODS = [
   'restoreMeasurement',
   'setLesionAssessment',
   'getAuditTrail',
+  'getLesionHistory',
   'getLesionTable',
   'listSegmentations',
   'saveSegmentation',

@@ -222,6 +222,9 @@ export class LibraryService implements LongitudeApi {
   async setLesionAssessment(lesionId: number, studyRowId: number, status: LesionExamStatus | null) {
     lesions.setLesionAssessment(this.db, requireInt(lesionId, 'lesion id'), requireInt(studyRowId, 'study id'), status);
   }
+  async getLesionHistory(lesionId: number) {
+    return lesions.lesionHistory(this.db, requireInt(lesionId, 'lesion id'));
+  }
   async getAuditTrail(entity: AuditEntry['entity'], entityId: number) {
     return lesions.auditTrail(this.db, entity, requireInt(entityId, 'id'));
   }

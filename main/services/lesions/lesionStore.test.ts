@@ -6,6 +6,7 @@ import {
   createLesion,
   deleteMeasurement,
   LesionInputError,
+  lesionHistory,
   listLesions,
   listMeasurements,
   restoreMeasurement,
@@ -61,6 +62,17 @@ describe('measurements', () => {
     restoreMeasurement(db, m.id);
     expect(listMeasurements(db, { lesionId: l.id })).toHaveLength(1);
     expect(auditTrail(db, 'measurement', m.id).map((e) => e.action)).toEqual(['create', 'update', 'delete', 'restore']);
+    // The lesion's history keeps a measurement that is deleted now.
+    deleteMeasurement(db, m.id);
+    const history = lesionHistory(db, l.id);
+    expect(history.map((e) => `${e.entity}:${e.action}`)).toEqual([
+      'lesion:create',
+      'measurement:create',
+      'measurement:update',
+      'measurement:delete',
+      'measurement:restore',
+      'measurement:delete',
+    ]);
   });
 
   it('refuse a series of another patient and impossible geometry, writing nothing', () => {

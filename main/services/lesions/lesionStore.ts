@@ -370,8 +370,26 @@ export function setLesionAssessment(db: Db, lesionId: number, studyRowId: number
   })();
 }
 
+/**
+ * Everything that happened to a lesion: its own edits, its per-exam statuses, and its
+ * measurements and masks — deleted ones included, so a deletion stays visible.
+ */
+export function lesionHistory(db: Db, lesionId: number): AuditEntry[] {
+  return auditRows(
+    db,
+    `(entity IN ('lesion', 'assessment') AND entity_id = ?)
+     OR (entity = 'measurement' AND entity_id IN (SELECT id FROM measurements WHERE lesion_id = ?))
+     OR (entity = 'segmentation' AND entity_id IN (SELECT id FROM segmentations WHERE lesion_id = ?))`,
+    [lesionId, lesionId, lesionId],
+  );
+}
+
 export function auditTrail(db: Db, entity: AuditEntry['entity'], entityId: number): AuditEntry[] {
-  const rows = db.prepare('SELECT * FROM audit_log WHERE entity = ? AND entity_id = ? ORDER BY id').all(entity, entityId) as {
+  return auditRows(db, 'entity = ? AND entity_id = ?', [entity, entityId]);
+}
+
+function auditRows(db: Db, where: string, args: (string | number)[]): AuditEntry[] {
+  const rows = db.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY id`).all(...args) as {
     id: number;
     at: string;
     entity: string;

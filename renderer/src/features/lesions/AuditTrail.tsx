@@ -1,6 +1,6 @@
 /**
- * What happened to the selected lesion, newest first: its own edits, its per-exam statuses
- * and its measurements, each with when and before → after.
+ * What happened to the selected lesion, newest first: its own edits, its per-exam statuses,
+ * its measurements and masks (deleted ones too), each with when and before → after.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { AuditEntry, Lesion, LesionTable } from '../../../../core/api/types';
@@ -20,14 +20,10 @@ export function AuditTrail({ lesion, data }: { lesion: Lesion; data: LesionTable
     if (!open) return;
     let cancelled = false;
     (async () => {
-      const measurements = await api.listMeasurements({ lesionId: lesion.id });
-      const trails = await Promise.all([
-        api.getAuditTrail('lesion', lesion.id),
-        api.getAuditTrail('assessment', lesion.id),
-        ...measurements.map((m) => api.getAuditTrail('measurement', m.id)),
-      ]);
+      // One call: deleted measurements and masks stay in the history.
+      const history = await api.getLesionHistory(lesion.id);
       if (!cancelled) {
-        setEntries(mergeAuditTrails(trails));
+        setEntries(mergeAuditTrails([history]));
         setError(null);
       }
     })().catch((e: unknown) => !cancelled && setError(`Could not load the history of ${lesion.label}: ${e instanceof Error ? e.message : String(e)}`));
