@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMaskRle } from '../core/api/maskRle';
 import type { ImportReport, Measurement, PatientSummary, Segmentation, SeriesDetail, SeriesSummary, StudySummary, Vec3, VolumeGeometry } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium } from './support/chromium';
+import { launchChromium, newWorkstationPage } from './support/chromium';
 import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
@@ -146,7 +146,7 @@ beforeAll(async () => {
   truthLesions = truth.lesions;
   serve = await startServeMode();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page = await newWorkstationPage(browser);
   ws = new WorkstationPage(page);
   fu = new FollowUpPage(page);
   mkdirSync(ARTIFACTS, { recursive: true });

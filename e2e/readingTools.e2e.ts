@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportReport, Measurement, PatientSummary, Segmentation, SeriesSummary, StudySummary, Vec3 } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium } from './support/chromium';
+import { launchChromium, newWorkstationPage } from './support/chromium';
 import { ReadingToolsPage } from './support/readingToolsPage';
 import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
 import { WorkstationPage } from './support/workstationPage';
@@ -101,7 +101,7 @@ beforeAll(async () => {
   expect(target.axialShortAxisMm).toBeGreaterThan(12);
 
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page = await newWorkstationPage(browser);
   ws = new WorkstationPage(page);
   rt = new ReadingToolsPage(page);
   mkdirSync(ARTIFACTS, { recursive: true });

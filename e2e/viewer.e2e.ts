@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vec3 } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium } from './support/chromium';
+import { launchChromium, newWorkstationPage } from './support/chromium';
 import { REPO_ROOT, startServeMode, type ServeHandle } from './support/serveMode';
 import { WorkstationPage } from './support/workstationPage';
 
@@ -43,7 +43,7 @@ beforeAll(async () => {
   coreHu = Object.fromEntries(truth.lesions.map((l: { id: string; coreHu: number }) => [l.id, l.coreHu]));
   serve = await startServeMode();
   browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page = await newWorkstationPage(browser);
   ws = new WorkstationPage(page);
   mkdirSync(ARTIFACTS, { recursive: true });
 });

@@ -3,7 +3,7 @@
  * work offline). WebGL2 for vtk.js runs on SwiftShader headless.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 export function chromiumPath(): string {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter(Boolean) as string[];
@@ -27,4 +27,9 @@ export function launchChromium(): Promise<Browser> {
       '--ignore-gpu-blocklist',
     ],
   });
+}
+
+/** A page the size of a workstation screen, as every spec and the benchmark use. */
+export function newWorkstationPage(browser: Browser): Promise<Page> {
+  return browser.newPage({ viewport: { width: 1600, height: 1000 } });
 }

@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../../e2e/support/chromium';
+import { launchChromium, newWorkstationPage } from '../../e2e/support/chromium';
 import { apiCall, REPO_ROOT, startServeMode } from '../../e2e/support/serveMode';
 import { LibraryService } from '../../main/services/libraryService';
 import { writePatient } from '../phantom/index';
@@ -141,7 +141,7 @@ async function benchImportAndOpen(): Promise<[string, string, string][]> {
     const browser = await launchChromium();
     try {
       await apiCall(serve, 'importPaths', [src]);
-      const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+      const page = await newWorkstationPage(browser);
       await page.goto(serve.url);
       await page.waitForSelector('[data-testid="series-item"]');
       // A string, not a function: tsx's name-keeping helpers do not exist in the page.

@@ -3,6 +3,7 @@
  * lesion the next measurement goes to.
  */
 import { useStore } from '../../store/createStore';
+import { ToggleButton } from '../../ui/ToggleButton';
 import { lesionSelection, selectLesion } from '../../store/lesionStore';
 import { toolActions, toolStore, type Tool } from '../../store/toolStore';
 import type { ToolController } from './toolController';
@@ -28,17 +29,9 @@ export function ToolPalette({ controller }: { controller: ToolController }) {
   const lesionLabel = lesionId !== null ? (labels[lesionId] ?? `#${lesionId}`) : null;
 
   const button = (t: { id: Tool; label: string; hint: string }) => (
-    <button
-      key={t.id}
-      type="button"
-      className={`button${tool === t.id ? ' active' : ''}`}
-      data-testid={`tool-${t.id}`}
-      aria-pressed={tool === t.id}
-      title={`${t.hint} Esc: back to W/L.`}
-      onClick={() => toolActions.setTool(t.id)}
-    >
+    <ToggleButton key={t.id} testId={`tool-${t.id}`} active={tool === t.id} title={`${t.hint} Esc: back to W/L.`} onClick={() => toolActions.setTool(t.id)}>
       {t.label}
-    </button>
+    </ToggleButton>
   );
 
   return (

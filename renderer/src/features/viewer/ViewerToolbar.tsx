@@ -1,5 +1,6 @@
 import { actions, appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
+import { ToggleButton } from '../../ui/ToggleButton';
 import { toolActions, toolStore, type Tool } from '../../store/toolStore';
 import { viewportActions, viewportStore } from '../../store/viewportStore';
 import { ToolPalette, type ToolController } from '../tools';
@@ -26,17 +27,15 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
     <div className="toolbar" role="toolbar" aria-label="Viewer tools">
       <div className="tool-group" aria-label="Window presets">
         {WINDOW_PRESETS.map((p) => (
-          <button
+          <ToggleButton
             key={p.id}
-            type="button"
-            className={`button${presetId === p.id ? ' active' : ''}`}
-            data-testid={`preset-${p.id}`}
-            aria-pressed={presetId === p.id}
+            testId={`preset-${p.id}`}
+            active={presetId === p.id}
             title={`W ${p.widthHu} / L ${p.centerHu} HU`}
             onClick={() => viewportActions.setWindowAll(p.widthHu, p.centerHu, p.id)}
           >
             {p.label}
-          </button>
+          </ToggleButton>
         ))}
         {defaultWindow && (
           <button
@@ -55,17 +54,9 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
       </div>
       <div className="tool-group" aria-label="Mouse tool">
         {TOOLS.map((t) => (
-          <button
-            key={t.id}
-            type="button"
-            className={`button${tool === t.id ? ' active' : ''}`}
-            data-testid={`tool-${t.id}`}
-            aria-pressed={tool === t.id}
-            title={t.hint}
-            onClick={() => toolActions.setTool(t.id)}
-          >
+          <ToggleButton key={t.id} testId={`tool-${t.id}`} active={tool === t.id} title={t.hint} onClick={() => toolActions.setTool(t.id)}>
             {t.label}
-          </button>
+          </ToggleButton>
         ))}
         <button type="button" className="button" data-testid="view-reset" title="Fit every view, keep slices and window" onClick={() => viewportActions.resetViews()}>
           Reset
@@ -77,16 +68,9 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
         <div className="tool-group" aria-label="3D presets">
           <span className="dim">3D</span>
           {VOLUME_PRESETS.map((p) => (
-            <button
-              key={p.id}
-              type="button"
-              className={`button${volumePresetId === p.id ? ' active' : ''}`}
-              data-testid={`vr-preset-${p.id}`}
-              aria-pressed={volumePresetId === p.id}
-              onClick={() => actions.setVolumePreset(p.id)}
-            >
+            <ToggleButton key={p.id} testId={`vr-preset-${p.id}`} active={volumePresetId === p.id} onClick={() => actions.setVolumePreset(p.id)}>
               {p.label}
-            </button>
+            </ToggleButton>
           ))}
         </div>
       )}
