@@ -3,3 +3,5 @@ export * from './resample';
 export * from './normalize';
 export * from './slidingWindow';
 export * from './activation';
+export * from './pipeline';
+export * from './proposals';

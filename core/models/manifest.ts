@@ -14,11 +14,25 @@ export interface CodedConcept {
   meaning: string;
 }
 
+/** What a label means to the workstation: proposals are made for lesions and organs. */
+export type LabelRole = 'background' | 'organ' | 'lesion';
+/** Lesion types of the registry a lesion label can propose. */
+export const LESION_TYPES = ['metastasis', 'cyst', 'hemangioma', 'FNH', 'HCC', 'indeterminate'] as const;
+
 export interface ModelLabel {
   /** Channel / label value in the output. */
   value: number;
   name: string;
   code?: CodedConcept;
+  /** Default: value 0 is background, every other label a lesion. */
+  role?: LabelRole;
+  /** For lesion labels: the registry lesion type a proposal gets (default indeterminate). */
+  lesionType?: (typeof LESION_TYPES)[number];
+}
+
+/** A label's role, with the default for manifests that do not say (nnU-Net/MONAI exports). */
+export function labelRole(label: ModelLabel): LabelRole {
+  return label.role ?? (label.value === 0 ? 'background' : 'lesion');
 }
 
 export type Normalization =
@@ -85,6 +99,8 @@ export function validateManifest(json: unknown): ManifestCheck {
   else
     m.labels.forEach((l, i) => {
       if (!isObj(l) || !Number.isInteger(l.value) || !isStr(l.name)) errors.push(`labels[${i}]: needs an integer value and a name`);
+      else if (l.role !== undefined && !['background', 'organ', 'lesion'].includes(l.role as string)) errors.push(`labels[${i}].role: background, organ or lesion`);
+      else if (l.lesionType !== undefined && !(LESION_TYPES as readonly unknown[]).includes(l.lesionType)) errors.push(`labels[${i}].lesionType: one of ${LESION_TYPES.join(', ')}`);
       else if (l.code !== undefined && (!isObj(l.code) || !isStr(l.code.scheme) || !isStr(l.code.value) || !isStr(l.code.meaning))) {
         errors.push(`labels[${i}].code: needs scheme, value and meaning`);
       }

@@ -1,0 +1,236 @@
+/**
+ * From a segmentation model's labels to proposals a radiologist accepts, edits or rejects:
+ * one per connected lesion component (26-connected) with its volume, centroid,
+ * auto-bidirectional diameters (RECIST-style longest axial diameter and perpendicular),
+ * class probabilities and mean probability; and one per organ label (its largest
+ * component, lesions inside included, as an organ's volume includes its tumours).
+ */
+import type { Vec3, VolumeGeometry } from '../api/types';
+import type { MaskRle } from '../api/maskRle';
+import { indexToLps, lpsToIndex } from '../dicom/geometry';
+import { labelRole, type ModelManifest } from '../models/manifest';
+import { autoBidirectional, connectedComponents3d, type BidirectionalMeasurement, type ComponentsResult } from '../segmentation';
+import type { VoxelBox } from '../segmentation/mask';
+import { subGeometry, type PipelineResult } from './pipeline';
+
+export interface ClassProbability {
+  labelValue: number;
+  name: string;
+  probability: number;
+}
+
+export interface ProposalDraft {
+  kind: 'lesion' | 'organ';
+  /** The label the proposal is (for lesions: the most probable lesion class). */
+  labelValue: number;
+  labelName: string;
+  /** Registry lesion type of that label (lesions only). */
+  lesionType: string | null;
+  voxelCount: number;
+  volumeMl: number;
+  centroidLps: Vec3;
+  /** Inclusive series voxel box. */
+  box: VoxelBox;
+  /** Longest axial diameter and its perpendicular (lesions only; null for organs). */
+  bidirectional: BidirectionalMeasurement | null;
+  /** Lesions: the mean probability of each lesion class over the component, normalized to sum 1. */
+  classProbabilities: ClassProbability[];
+  /** Mean over the component of the probability of its kind (any lesion class, or the organ with its lesions). */
+  meanProbability: number;
+  /** The component on the series grid. */
+  mask: MaskRle;
+}
+
+export interface ProposalOptions {
+  /** Lesion components smaller than this are dropped as noise (default 0.05 mL ≈ a 4.6 mm sphere). */
+  minLesionVolumeMl?: number;
+}
+
+/** Run lengths of one component of a box-local label array, on the full grid (no full-size copy). */
+export function componentRle(result: ComponentsResult, dims: Vec3, id: number): MaskRle {
+  const box = result.box;
+  const total = dims[0] * dims[1] * dims[2];
+  if (!box) return { length: total, runs: [total] };
+  const runs: number[] = [];
+  let zeros = 0;
+  let ones = 0;
+  let cursor = 0; // full-grid index just after the last voxel accounted for
+  const bw = box.max[0] - box.min[0] + 1;
+  const bh = box.max[1] - box.min[1] + 1;
+  let p = 0;
+  const flushTo = (index: number): void => {
+    // Voxels from cursor to index (exclusive) are outside the component.
+    if (index > cursor) {
+      if (ones > 0) {
+        runs.push(zeros, ones);
+        zeros = 0;
+        ones = 0;
+      }
+      zeros += index - cursor;
+      cursor = index;
+    }
+  };
+  for (let k = box.min[2]; k <= box.max[2]; k++)
+    for (let j = box.min[1]; j < box.min[1] + bh; j++) {
+      const row = (k * dims[1] + j) * dims[0] + box.min[0];
+      for (let x = 0; x < bw; x++, p++) {
+        if (result.labels[p] === id) {
+          flushTo(row + x);
+          ones++;
+          cursor = row + x + 1;
+        }
+      }
+    }
+  flushTo(total);
+  if (ones > 0) runs.push(zeros, ones);
+  else runs.push(zeros);
+  return { length: total, runs };
+}
+
+/** Box-local binary mask of one component. */
+function componentBoxMask(result: ComponentsResult, box: VoxelBox, id: number): Uint8Array {
+  const rb = result.box!;
+  const rw = rb.max[0] - rb.min[0] + 1;
+  const rh = rb.max[1] - rb.min[1] + 1;
+  const w = box.max[0] - box.min[0] + 1;
+  const h = box.max[1] - box.min[1] + 1;
+  const d = box.max[2] - box.min[2] + 1;
+  const out = new Uint8Array(w * h * d);
+  let o = 0;
+  for (let k = 0; k < d; k++)
+    for (let j = 0; j < h; j++) {
+      const src = ((box.min[2] - rb.min[2] + k) * rh + (box.min[1] - rb.min[1] + j)) * rw + (box.min[0] - rb.min[0]);
+      for (let i = 0; i < w; i++, o++) out[o] = result.labels[src + i] === id ? 1 : 0;
+    }
+  return out;
+}
+
+function shiftIjk(p: Vec3, by: Vec3): Vec3 {
+  return [p[0] + by[0], p[1] + by[1], p[2] + by[2]];
+}
+
+/**
+ * Mean of each probability channel over a component's voxels, reading the model grid at
+ * the nearest model voxel of every series voxel.
+ */
+function channelMeans(result: PipelineResult, seriesGeometry: VolumeGeometry, cc: ComponentsResult, id: number): Float64Array {
+  const mg = result.modelGeometry;
+  const [mx, my, mz] = mg.dims;
+  const mv = mx * my * mz;
+  const channels = result.channelLabels.length;
+  const sums = new Float64Array(channels);
+  let n = 0;
+  const rb = cc.box!;
+  const f = (ijk: Vec3): Vec3 => lpsToIndex(mg, indexToLps(seriesGeometry, ijk));
+  const base = f([0, 0, 0]);
+  const d = (ijk: Vec3): Vec3 => {
+    const q = f(ijk);
+    return [q[0] - base[0], q[1] - base[1], q[2] - base[2]];
+  };
+  const ci = d([1, 0, 0]);
+  const cj = d([0, 1, 0]);
+  const ck = d([0, 0, 1]);
+  let p = 0;
+  const clampR = (v: number, hi: number): number => Math.min(hi, Math.max(0, Math.round(v)));
+  for (let k = rb.min[2]; k <= rb.max[2]; k++)
+    for (let j = rb.min[1]; j <= rb.max[1]; j++)
+      for (let i = rb.min[0]; i <= rb.max[0]; i++, p++) {
+        if (cc.labels[p] !== id) continue;
+        const x = clampR(base[0] + i * ci[0] + j * cj[0] + k * ck[0], mx - 1);
+        const y = clampR(base[1] + i * ci[1] + j * cj[1] + k * ck[1], my - 1);
+        const z = clampR(base[2] + i * ci[2] + j * cj[2] + k * ck[2], mz - 1);
+        const m = (z * my + y) * mx + x;
+        for (let c = 0; c < channels; c++) sums[c] += result.probabilities[c * mv + m];
+        n++;
+      }
+  for (let c = 0; c < channels; c++) sums[c] = n ? sums[c] / n : 0;
+  return sums;
+}
+
+export function extractProposals(
+  result: PipelineResult,
+  seriesGeometry: VolumeGeometry,
+  manifest: ModelManifest,
+  options: ProposalOptions = {},
+): ProposalDraft[] {
+  const { minLesionVolumeMl = 0.05 } = options;
+  const labels = result.labels;
+  const byValue = new Map(manifest.labels.map((l) => [l.value, l]));
+  const lesionValues = manifest.labels.filter((l) => labelRole(l) === 'lesion').map((l) => l.value);
+  const organValues = manifest.labels.filter((l) => labelRole(l) === 'organ').map((l) => l.value);
+  const channelOf = new Map(result.channelLabels.map((v, c) => [v, c]));
+  const isLesion = new Uint8Array(256);
+  for (const v of lesionValues) isLesion[v] = 1;
+  const out: ProposalDraft[] = [];
+
+  // Lesions: components of the union of the lesion labels.
+  if (lesionValues.length) {
+    const mask = new Uint8Array(labels.length);
+    for (let i = 0; i < labels.length; i++) mask[i] = isLesion[labels[i]];
+    const cc = connectedComponents3d(mask, seriesGeometry, { connectivity: 26 });
+    for (const comp of cc.components) {
+      if (comp.volumeMl < minLesionVolumeMl) continue;
+      const means = channelMeans(result, seriesGeometry, cc, comp.id);
+      const lesionChannels = lesionValues.filter((v) => channelOf.has(v));
+      const pLesion = lesionChannels.reduce((s, v) => s + means[channelOf.get(v)!], 0);
+      const classProbabilities = lesionChannels
+        .map((v) => ({ labelValue: v, name: byValue.get(v)!.name, probability: pLesion > 0 ? means[channelOf.get(v)!] / pLesion : 1 / lesionChannels.length }))
+        .sort((a, b) => b.probability - a.probability);
+      const top = classProbabilities[0];
+      const boxMask = componentBoxMask(cc, comp.box, comp.id);
+      const bd = autoBidirectional(boxMask, subGeometry(seriesGeometry, comp.box));
+      const bidirectional = bd && {
+        ...bd,
+        sliceIndex: bd.sliceIndex + comp.box.min[2],
+        longAxisIjk: bd.longAxisIjk.map((p) => shiftIjk(p, comp.box.min)) as [Vec3, Vec3],
+        shortAxisIjk: bd.shortAxisIjk.map((p) => shiftIjk(p, comp.box.min)) as [Vec3, Vec3],
+      };
+      out.push({
+        kind: 'lesion',
+        labelValue: top.labelValue,
+        labelName: top.name,
+        lesionType: byValue.get(top.labelValue)?.lesionType ?? 'indeterminate',
+        voxelCount: comp.voxelCount,
+        volumeMl: comp.volumeMl,
+        centroidLps: comp.centroidLps,
+        box: comp.box,
+        bidirectional,
+        classProbabilities,
+        meanProbability: Math.min(1, pLesion),
+        mask: componentRle(cc, seriesGeometry.dims, comp.id),
+      });
+    }
+  }
+
+  // Organs: the largest component of the organ label with the lesions it holds.
+  for (const v of organValues) {
+    const mask = new Uint8Array(labels.length);
+    let any = false;
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] === v) {
+        mask[i] = 1;
+        any = true;
+      } else mask[i] = isLesion[labels[i]];
+    }
+    if (!any) continue;
+    const cc = connectedComponents3d(mask, seriesGeometry, { connectivity: 26 });
+    const comp = cc.components[0];
+    const means = channelMeans(result, seriesGeometry, cc, comp.id);
+    const organP = [v, ...lesionValues].filter((x) => channelOf.has(x)).reduce((s, x) => s + means[channelOf.get(x)!], 0);
+    out.push({
+      kind: 'organ',
+      labelValue: v,
+      labelName: byValue.get(v)!.name,
+      lesionType: null,
+      voxelCount: comp.voxelCount,
+      volumeMl: comp.volumeMl,
+      centroidLps: comp.centroidLps,
+      box: comp.box,
+      bidirectional: null,
+      classProbabilities: [],
+      meanProbability: Math.min(1, organP),
+      mask: componentRle(cc, seriesGeometry.dims, comp.id),
+    });
+  }
+  return out;
+}
