@@ -172,7 +172,7 @@ export type LesionExamStatus = 'measured' | 'too-small' | 'disappeared' | 'not-e
 export interface AuditEntry {
   id: number;
   at: string;
-  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment';
+  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment' | 'ai-proposal';
   entityId: number;
   action: 'create' | 'update' | 'delete' | 'restore';
   before: unknown;
@@ -249,3 +249,89 @@ export interface Segmentation {
   updatedAt: string;
 }
 
+
+// ---- Local AI (models, runs, proposals, agreement) ----
+
+export interface ModelInfo {
+  id: string;
+  version: string;
+  /** 'app': shipped in resources/models; 'user': added to the user's models folder. */
+  source: 'app' | 'user';
+  folder: string;
+  task: 'segmentation' | 'detection' | 'classification';
+  labels: { value: number; name: string; role: 'background' | 'organ' | 'lesion'; lesionType: string | null }[];
+  /** SHA-256 of model.onnx as found on disk. */
+  sha256: string;
+  sizeBytes: number;
+  card: { trainedOn?: string; testDice?: number; intendedUse?: string; notForClinicalUse?: boolean; [k: string]: unknown } | null;
+  spacingMm: Vec3 | null;
+  patchSize: Vec3 | null;
+  /** False when any check failed; `errors` says which. */
+  valid: boolean;
+  errors: string[];
+}
+
+export type AiRunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+export interface AiRun {
+  id: number;
+  seriesId: number;
+  modelId: string;
+  modelVersion: string;
+  modelSha256: string;
+  /** The execution provider that ran the model (null until it started). */
+  provider: string | null;
+  /** Options of the run (batch size, mirroring, providers tried, minimum lesion volume, …). */
+  parameters: Record<string, unknown>;
+  status: AiRunStatus;
+  error: string | null;
+  /** Last progress: phase and windows done/total. */
+  progress: { phase: string; done: number; total: number } | null;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** Time inside onnxruntime's session.run. */
+  sessionRunMs: number | null;
+  windows: number | null;
+  proposalCount: number;
+}
+
+export type ProposalStatus = 'proposed' | 'accepted' | 'rejected';
+
+export interface AiProposal {
+  id: number;
+  runId: number;
+  seriesId: number;
+  kind: 'lesion' | 'organ';
+  labelValue: number;
+  labelName: string;
+  lesionType: string | null;
+  classProbabilities: { labelValue: number; name: string; probability: number }[];
+  meanProbability: number;
+  voxelCount: number;
+  volumeMl: number;
+  centroidLps: Vec3;
+  /** Auto-bidirectional diameters (lesions); points are long-axis ends then short-axis ends. */
+  longAxisMm: number | null;
+  shortAxisMm: number | null;
+  axisPointsLps: Vec3[] | null;
+  sliceIndex: number | null;
+  status: ProposalStatus;
+  /** After acceptance: the lesion, its mask and its measurement. */
+  lesionId: number | null;
+  segmentationId: number | null;
+  measurementId: number | null;
+  decidedAt: string | null;
+}
+
+/** Agreement between a model's mask and the radiologist's final one (monitoring). */
+export interface AgreementEntry {
+  id: number;
+  proposalId: number;
+  segmentationId: number | null;
+  modelId: string;
+  modelVersion: string;
+  event: 'accepted' | 'edited';
+  dice: number;
+  at: string;
+}

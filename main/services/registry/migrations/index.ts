@@ -1,5 +1,6 @@
 import { m0010Initial } from './0010-initial';
 import { m0020Lesions } from './0020-lesions';
+import { m0030Ai } from './0030-ai';
 
 export interface Migration {
   /** Numbered in steps of ten; recorded in PRAGMA user_version. */
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** In order. Add a file per migration and list it here. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions, m0030Ai];
