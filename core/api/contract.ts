@@ -4,6 +4,14 @@
  * never knows which transport it has.
  */
 import type {
+  AcceptProposalInput,
+  AcceptProposalResult,
+  AgreementEntry,
+  AiProgressEvent,
+  AiProposal,
+  AiRun,
+  ModelInfo,
+  RunModelInput,
   AppInfo,
   AuditEntry,
   Lesion,
@@ -83,6 +91,25 @@ export interface LongitudeApi {
   openVolume(seriesId: number): Promise<VolumeInfo>;
   /** Int16 HU of `sliceCount` slices from `firstSlice`; waits until they are decoded. */
   getVolumeChunk(seriesId: number, firstSlice: number, sliceCount: number): Promise<ArrayBuffer>;
+
+  // Local AI: models from resources/models and the user's models folder, run in their own process.
+  /** Every model folder found, each checked (manifest, weights hash, ONNX inputs/outputs); invalid ones say why. */
+  listModels(): Promise<ModelInfo[]>;
+  /** Check a model folder completely and copy it into the user's models folder. */
+  addModel(folder: string): Promise<ModelInfo>;
+  /** Queue a model run on a series; progress arrives as onAiProgress events. */
+  runModel(input: RunModelInput): Promise<AiRun>;
+  cancelModelRun(runId: number): Promise<AiRun>;
+  getModelRun(runId: number): Promise<AiRun>;
+  listModelRuns(seriesId?: number): Promise<AiRun[]>;
+  listProposals(filter: { runId?: number; seriesId?: number }): Promise<AiProposal[]>;
+  /** The model's own mask of a proposal. */
+  getProposalMask(proposalId: number): Promise<MaskRle>;
+  /** Accept: the proposal becomes a lesion (or the organ mask) with its AI mask and measurement. */
+  acceptProposal(proposalId: number, input?: AcceptProposalInput): Promise<AcceptProposalResult>;
+  rejectProposal(proposalId: number): Promise<AiProposal>;
+  /** Dice between each model mask and the radiologist's final one, over time (monitoring). */
+  listAgreement(filter?: { modelId?: string }): Promise<AgreementEntry[]>;
 }
 
 /** Every method name, for the transports; an unknown name is an error. */
@@ -120,6 +147,17 @@ export const API_METHODS = [
   'importSegSegment',
   'openVolume',
   'getVolumeChunk',
+  'listModels',
+  'addModel',
+  'runModel',
+  'cancelModelRun',
+  'getModelRun',
+  'listModelRuns',
+  'listProposals',
+  'getProposalMask',
+  'acceptProposal',
+  'rejectProposal',
+  'listAgreement',
 ] as const satisfies readonly (keyof LongitudeApi)[];
 
 export type ApiMethod = (typeof API_METHODS)[number];
@@ -137,9 +175,10 @@ export function isApiMethod(name: string): name is ApiMethod {
 export interface LongitudeEvents {
   onImportProgress: ImportProgress;
   onVolumeProgress: { seriesId: number; slicesDecoded: number; sliceCount: number };
+  onAiProgress: AiProgressEvent;
 }
 export type EventName = keyof LongitudeEvents;
-export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress'];
+export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress', 'onAiProgress'];
 
 /** A result the transports carry as raw bytes rather than JSON. */
 export const BINARY_METHODS: readonly ApiMethod[] = ['getThumbnail', 'getVolumeChunk'];

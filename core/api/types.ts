@@ -335,3 +335,41 @@ export interface AgreementEntry {
   dice: number;
   at: string;
 }
+
+export interface RunModelInput {
+  seriesId: number;
+  modelId: string;
+  /** Default: the highest valid version. */
+  modelVersion?: string;
+  options?: {
+    batchSize?: number;
+    mirror?: boolean;
+    minLesionVolumeMl?: number;
+    /** Execution providers to try, in order (default cuda, dml, coreml, webgpu, cpu). */
+    providers?: ('cuda' | 'dml' | 'coreml' | 'webgpu' | 'cpu')[];
+  };
+}
+
+export interface AiProgressEvent {
+  runId: number;
+  seriesId: number;
+  status: AiRunStatus;
+  phase: string;
+  done: number;
+  total: number;
+  error: string | null;
+}
+
+export interface AcceptProposalInput {
+  /** Attach the mask and measurement to this existing lesion instead of creating one. */
+  lesionId?: number;
+  /** Fields of the new lesion (default: site liver, the proposal's type, a RECIST 1.1 role). */
+  fields?: Partial<LesionFields>;
+}
+
+export interface AcceptProposalResult {
+  proposal: AiProposal;
+  lesion: Lesion | null;
+  segmentation: Segmentation;
+  measurement: Measurement | null;
+}

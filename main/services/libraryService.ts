@@ -23,6 +23,10 @@ import { importPaths } from './library/importer';
 import { sweepStaleTemporaries } from './library/storeFile';
 import { encodeGrayPng, thumbnailFromSlice } from './library/png';
 import { VolumeLoader, type LoadedVolume } from './library/volumeLoader';
+import { AiService } from './inference/aiService';
+import { InferenceHost } from './inference/inferenceHost';
+import { defaultAppModelsDir, ModelStore } from './inference/modelStore';
+import type { AcceptProposalInput, RunModelInput } from '../../core/api/types';
 
 export class NotFoundError extends Error {
   readonly status = 404;
@@ -38,6 +42,8 @@ export interface LibraryServiceOptions {
   /** Electron supplies the native dialog; serve mode has none. */
   pickImportPaths?: () => Promise<string[]>;
   workers?: number;
+  /** The app's own models (default: resources/models); the user's are in <home>/models. */
+  appModelsDir?: string;
 }
 
 /** Chunks of this many slices travel between main and renderer. */
@@ -50,6 +56,8 @@ export class LibraryService implements LongitudeApi {
   private readonly pool: WorkerPool;
   private readonly volumes: VolumeLoader;
   private importQueue: Promise<unknown> = Promise.resolve();
+  readonly inference = new InferenceHost();
+  readonly ai: AiService;
 
   constructor(private readonly opts: LibraryServiceOptions) {
     this.homeDir = resolve(opts.homeDir);
@@ -60,6 +68,8 @@ export class LibraryService implements LongitudeApi {
     this.volumes = new VolumeLoader(this.pool, this.homeDir, (seriesId, slicesDecoded, sliceCount) =>
       this.emit('onVolumeProgress', { seriesId, slicesDecoded, sliceCount }),
     );
+    const models = new ModelStore(opts.appModelsDir ?? defaultAppModelsDir(), join(this.homeDir, 'models'), this.inference);
+    this.ai = new AiService(this.db, this.homeDir, this.inference, models, (id) => this.seriesVolume(id), (e) => this.emit('onAiProgress', e));
   }
 
   emit<E extends EventName>(name: E, payload: LongitudeEvents[E]): void {
@@ -73,6 +83,7 @@ export class LibraryService implements LongitudeApi {
 
   async close(): Promise<void> {
     await this.importQueue.catch(() => undefined);
+    await this.inference.close();
     await this.pool.close();
     this.db.close();
   }
@@ -246,7 +257,11 @@ export class LibraryService implements LongitudeApi {
   async updateSegmentation(segmentationId: number, mask: MaskRle) {
     const current = segs.getSegmentation(this.db, requireInt(segmentationId, 'segmentation id'));
     const v = await this.seriesVolume(current.seriesId);
-    return segs.updateSegmentationMask(this.db, this.homeDir, current.id, { ...v, mask: decodeMaskRle(mask) });
+    const decoded = decodeMaskRle(mask);
+    const updated = await segs.updateSegmentationMask(this.db, this.homeDir, current.id, { ...v, mask: decoded });
+    // An edited AI mask: log how far the radiologist moved from the model (monitoring).
+    if (updated.source === 'ai') this.ai.segmentationEdited(updated.id, decoded);
+    return updated;
   }
   async getSegmentationMask(segmentationId: number, which: 'current' | 'original' = 'current') {
     return encodeMaskRle(segs.readMask(this.db, this.homeDir, requireInt(segmentationId, 'segmentation id'), which));
@@ -303,6 +318,43 @@ export class LibraryService implements LongitudeApi {
     mkdirSync(dirname(cacheFile), { recursive: true });
     await fsp.writeFile(cacheFile, png);
     return toArrayBuffer(png);
+  }
+
+  // ---- local AI ----
+  async listModels() {
+    return (await this.ai.models.list()).map((m) => m.info);
+  }
+  async addModel(folder: string) {
+    if (typeof folder !== 'string' || !folder) throw new BadRequestError('addModel needs the path of a model folder');
+    return this.ai.models.add(folder);
+  }
+  async runModel(input: RunModelInput) {
+    if (!input || typeof input.modelId !== 'string') throw new BadRequestError('runModel needs { seriesId, modelId }');
+    return this.ai.runModel({ ...input, seriesId: this.seriesRow(input.seriesId).id });
+  }
+  async cancelModelRun(runId: number) {
+    return this.ai.cancelRun(requireInt(runId, 'run id'));
+  }
+  async getModelRun(runId: number) {
+    return this.ai.getRun(requireInt(runId, 'run id'));
+  }
+  async listModelRuns(seriesId?: number) {
+    return this.ai.listRuns(seriesId === undefined || seriesId === null ? undefined : requireInt(seriesId, 'series id'));
+  }
+  async listProposals(filter: { runId?: number; seriesId?: number }) {
+    return this.ai.listProposals(filter ?? {});
+  }
+  async getProposalMask(proposalId: number) {
+    return this.ai.getProposalMask(requireInt(proposalId, 'proposal id'));
+  }
+  async acceptProposal(proposalId: number, input?: AcceptProposalInput) {
+    return this.ai.acceptProposal(requireInt(proposalId, 'proposal id'), input ?? {});
+  }
+  async rejectProposal(proposalId: number) {
+    return this.ai.rejectProposal(requireInt(proposalId, 'proposal id'));
+  }
+  async listAgreement(filter?: { modelId?: string }) {
+    return this.ai.listAgreement(filter ?? {});
   }
 }
 

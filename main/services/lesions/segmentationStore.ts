@@ -51,7 +51,7 @@ function toSegmentation(r: SegRow): Segmentation {
 const now = () => new Date().toISOString();
 
 /** Write a mask file durably (temporary name, fsync, rename); returns its path relative to home. */
-async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array): Promise<string> {
+export async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array): Promise<string> {
   const rel = `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}.u8.gz`;
   const abs = join(homeDir, rel);
   mkdirSync(dirname(abs), { recursive: true });
@@ -101,33 +101,41 @@ function numbers(input: MaskInput) {
   return { voxelCount, volumeMl: maskVolumeMl(input.mask, input.geometry), hu: voxelCount ? maskHuStats(input.voxels, input.mask) : null };
 }
 
-export async function saveSegmentation(
-  db: Db,
-  homeDir: string,
-  input: MaskInput & { lesionId: number | null; structure: Segmentation['structure']; source?: Segmentation['source'] },
-): Promise<Segmentation> {
+export type NewSegmentation = MaskInput & { lesionId: number | null; structure: Segmentation['structure']; source?: Segmentation['source'] };
+
+/**
+ * The registry row of a mask file already written with writeMaskFile (synchronous, so a
+ * caller can make it part of a larger transaction).
+ */
+export function insertSegmentationRow(db: Db, input: NewSegmentation, rel: string): Segmentation {
   if (input.structure === 'lesion' && input.lesionId === null) throw new LesionInputError('a lesion mask needs its lesion');
   const n = numbers(input);
+  return db.transaction(() => {
+    if (input.lesionId !== null && !db.prepare('SELECT 1 FROM lesions WHERE id = ? AND deleted_at IS NULL').get(input.lesionId)) {
+      throw new LesionNotFoundError(`lesion ${input.lesionId} does not exist`);
+    }
+    const t = now();
+    const id = Number(
+      db
+        .prepare(
+          `INSERT INTO segmentations (series_id, lesion_id, structure, path, voxel_count, volume_ml, hu_mean, hu_sd, hu_min, hu_max, source, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(input.seriesId, input.lesionId, input.structure, rel, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, input.source ?? 'manual', t, t)
+        .lastInsertRowid,
+    );
+    const created = getSegmentation(db, id);
+    audit(db, 'segmentation', id, 'create', null, created);
+    return created;
+  })();
+}
+
+export async function saveSegmentation(db: Db, homeDir: string, input: NewSegmentation): Promise<Segmentation> {
+  if (input.structure === 'lesion' && input.lesionId === null) throw new LesionInputError('a lesion mask needs its lesion');
+  numbers(input);
   const rel = await writeMaskFile(homeDir, input.seriesUid, input.mask);
   try {
-    return db.transaction(() => {
-      if (input.lesionId !== null && !db.prepare('SELECT 1 FROM lesions WHERE id = ? AND deleted_at IS NULL').get(input.lesionId)) {
-        throw new LesionNotFoundError(`lesion ${input.lesionId} does not exist`);
-      }
-      const t = now();
-      const id = Number(
-        db
-          .prepare(
-            `INSERT INTO segmentations (series_id, lesion_id, structure, path, voxel_count, volume_ml, hu_mean, hu_sd, hu_min, hu_max, source, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(input.seriesId, input.lesionId, input.structure, rel, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, input.source ?? 'manual', t, t)
-          .lastInsertRowid,
-      );
-      const created = getSegmentation(db, id);
-      audit(db, 'segmentation', id, 'create', null, created);
-      return created;
-    })();
+    return insertSegmentationRow(db, input, rel);
   } catch (err) {
     await fsp.rm(join(homeDir, rel), { force: true });
     throw err;

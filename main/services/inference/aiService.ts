@@ -1,0 +1,476 @@
+/**
+ * Local AI in the library: run a model on a series (one run at a time, in the inference
+ * process), keep every result as proposals with full provenance, let the radiologist
+ * accept or reject each one, and log how far the final mask is from the model's
+ * (agreement, for monitoring drift).
+ */
+import { promises as fsp, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type {
+  AcceptProposalInput,
+  AcceptProposalResult,
+  AgreementEntry,
+  AiProgressEvent,
+  AiProposal,
+  AiRun,
+  Lesion,
+  LesionFields,
+  RunModelInput,
+  Vec3,
+  VolumeGeometry,
+} from '../../../core/api/types';
+import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/maskRle';
+import type { ProposalDraft } from '../../../core/inference';
+import { overlapOfLabels } from '../../../core/metrics/overlap';
+import type { Db } from '../registry/db';
+import * as lesions from '../lesions/lesionStore';
+import { insertSegmentationRow, writeMaskFile } from '../lesions/segmentationStore';
+import { InferenceCancelledError, type InferenceHost } from './inferenceHost';
+import type { ModelStore } from './modelStore';
+import { PROVIDER_ORDER, type ProviderName } from './protocol';
+
+export class AiInputError extends Error {
+  readonly status = 400;
+}
+export class AiNotFoundError extends Error {
+  readonly status = 404;
+}
+
+export interface SeriesVolume {
+  seriesId: number;
+  seriesUid: string;
+  geometry: VolumeGeometry;
+  voxels: Int16Array;
+}
+
+interface RunRow {
+  id: number;
+  series_id: number;
+  model_id: string;
+  model_version: string;
+  model_sha256: string;
+  provider: string | null;
+  parameters_json: string;
+  status: AiRun['status'];
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  session_run_ms: number | null;
+  windows: number | null;
+  proposal_count: number;
+}
+
+interface ProposalRow {
+  id: number;
+  run_id: number;
+  series_id: number;
+  kind: AiProposal['kind'];
+  label_value: number;
+  label_name: string;
+  lesion_type: string | null;
+  class_probabilities_json: string;
+  mean_probability: number;
+  voxel_count: number;
+  volume_ml: number;
+  centroid_json: string;
+  long_axis_mm: number | null;
+  short_axis_mm: number | null;
+  axis_points_json: string | null;
+  slice_index: number | null;
+  mask_path: string;
+  status: AiProposal['status'];
+  lesion_id: number | null;
+  segmentation_id: number | null;
+  measurement_id: number | null;
+  decided_at: string | null;
+}
+
+const now = (): string => new Date().toISOString();
+
+function toProposal(r: ProposalRow): AiProposal {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    seriesId: r.series_id,
+    kind: r.kind,
+    labelValue: r.label_value,
+    labelName: r.label_name,
+    lesionType: r.lesion_type,
+    classProbabilities: JSON.parse(r.class_probabilities_json),
+    meanProbability: r.mean_probability,
+    voxelCount: r.voxel_count,
+    volumeMl: r.volume_ml,
+    centroidLps: JSON.parse(r.centroid_json),
+    longAxisMm: r.long_axis_mm,
+    shortAxisMm: r.short_axis_mm,
+    axisPointsLps: r.axis_points_json ? JSON.parse(r.axis_points_json) : null,
+    sliceIndex: r.slice_index,
+    status: r.status,
+    lesionId: r.lesion_id,
+    segmentationId: r.segmentation_id,
+    measurementId: r.measurement_id,
+    decidedAt: r.decided_at,
+  };
+}
+
+const RUN_SELECT = `SELECT r.*, (SELECT COUNT(*) FROM ai_proposals p WHERE p.run_id = r.id) AS proposal_count FROM ai_runs r`;
+
+export type { AiProgressEvent, RunModelInput };
+
+export class AiService {
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Run id → inference-process call id, while running. */
+  private readonly active = new Map<number, number | null>();
+  private readonly cancelRequested = new Set<number>();
+  /** Last progress per run, for polling clients. */
+  private readonly progress = new Map<number, { phase: string; done: number; total: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly homeDir: string,
+    private readonly host: InferenceHost,
+    readonly models: ModelStore,
+    private readonly seriesVolume: (seriesId: number) => Promise<SeriesVolume>,
+    private readonly emit: (e: AiProgressEvent) => void,
+  ) {
+    // Runs cut short by a previous shutdown are not running any more.
+    db.prepare("UPDATE ai_runs SET status = 'failed', error = 'the workstation closed during the run', finished_at = ? WHERE status IN ('queued', 'running')").run(now());
+  }
+
+  // ---- runs ----
+
+  getRun(runId: number): AiRun {
+    const r = this.db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(runId) as RunRow | undefined;
+    if (!r) throw new AiNotFoundError(`model run ${runId} does not exist`);
+    return this.toRun(r);
+  }
+
+  listRuns(seriesId?: number): AiRun[] {
+    const rows = (seriesId === undefined
+      ? this.db.prepare(`${RUN_SELECT} ORDER BY r.id DESC`).all()
+      : this.db.prepare(`${RUN_SELECT} WHERE r.series_id = ? ORDER BY r.id DESC`).all(seriesId)) as RunRow[];
+    return rows.map((r) => this.toRun(r));
+  }
+
+  private toRun(r: RunRow): AiRun {
+    return {
+      id: r.id,
+      seriesId: r.series_id,
+      modelId: r.model_id,
+      modelVersion: r.model_version,
+      modelSha256: r.model_sha256,
+      provider: r.provider,
+      parameters: JSON.parse(r.parameters_json),
+      status: r.status,
+      error: r.error,
+      progress: this.progress.get(r.id) ?? null,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      durationMs: r.duration_ms,
+      sessionRunMs: r.session_run_ms,
+      windows: r.windows,
+      proposalCount: r.proposal_count,
+    };
+  }
+
+  /** Queue a run; returns at once with the run (status queued). Progress comes as events. */
+  async runModel(input: RunModelInput): Promise<AiRun> {
+    const { manifest, info, modelPath } = await this.models.get(input.modelId, input.modelVersion);
+    if (manifest.task !== 'segmentation') throw new AiInputError(`model "${info.id}" is a ${manifest.task} model; runs on a series need a segmentation model`);
+    const opts = input.options ?? {};
+    if (opts.providers && !opts.providers.every((p) => (PROVIDER_ORDER as readonly string[]).includes(p))) {
+      throw new AiInputError(`providers must be among ${PROVIDER_ORDER.join(', ')}`);
+    }
+    const seriesOk = this.db.prepare('SELECT geometry_json IS NOT NULL AS ok FROM series WHERE id = ?').get(input.seriesId) as { ok: number } | undefined;
+    if (!seriesOk) throw new AiNotFoundError(`series ${input.seriesId} is not in the library`);
+    if (!seriesOk.ok) throw new AiInputError(`series ${input.seriesId} has no image volume to run a model on`);
+    const parameters = {
+      batchSize: opts.batchSize ?? 2,
+      mirror: opts.mirror ?? (manifest.input.mirrorAxes?.length ?? 0) > 0,
+      minLesionVolumeMl: opts.minLesionVolumeMl ?? 0.05,
+      providers: opts.providers ?? [...PROVIDER_ORDER],
+      spacingMm: manifest.input.spacingMm,
+      patchSize: manifest.input.patchSize,
+      overlap: manifest.input.overlap,
+      normalization: manifest.input.normalization,
+      modelSource: info.source,
+    };
+    const runId = Number(
+      this.db
+        .prepare(
+          `INSERT INTO ai_runs (series_id, model_id, model_version, model_sha256, parameters_json, status, started_at)
+           VALUES (?, ?, ?, ?, ?, 'queued', ?)`,
+        )
+        .run(input.seriesId, info.id, info.version, info.sha256, JSON.stringify(parameters), now()).lastInsertRowid,
+    );
+    this.active.set(runId, null);
+    const job = this.queue.then(() => this.execute(runId, input.seriesId, modelPath, manifest, parameters));
+    this.queue = job.catch(() => undefined);
+    return this.getRun(runId);
+  }
+
+  /** Resolves when the run has finished (whatever its outcome). */
+  async waitForRun(runId: number): Promise<AiRun> {
+    while (this.active.has(runId)) await new Promise((r) => setTimeout(r, 50));
+    return this.getRun(runId);
+  }
+
+  cancelRun(runId: number): AiRun {
+    const run = this.getRun(runId);
+    if (!this.active.has(runId)) return run;
+    this.cancelRequested.add(runId);
+    const callId = this.active.get(runId);
+    if (callId != null) this.host.cancel(callId);
+    return run;
+  }
+
+  private setStatus(runId: number, seriesId: number, status: AiRun['status'], phase: string, done: number, total: number, error: string | null = null): void {
+    this.progress.set(runId, { phase, done, total });
+    this.emit({ runId, seriesId, status, phase, done, total, error });
+  }
+
+  private async execute(
+    runId: number,
+    seriesId: number,
+    modelPath: string,
+    manifest: Awaited<ReturnType<ModelStore['get']>>['manifest'],
+    parameters: { batchSize: number; mirror: boolean; minLesionVolumeMl: number; providers: string[] },
+  ): Promise<void> {
+    const t0 = performance.now();
+    const finish = (status: AiRun['status'], error: string | null, extra: Partial<{ provider: string; sessionRunMs: number; windows: number; stats: unknown }> = {}): void => {
+      this.db
+        .prepare('UPDATE ai_runs SET status = ?, error = ?, finished_at = ?, duration_ms = ?, provider = COALESCE(?, provider), session_run_ms = ?, windows = ?, stats_json = ? WHERE id = ?')
+        .run(status, error, now(), performance.now() - t0, extra.provider ?? null, extra.sessionRunMs ?? null, extra.windows ?? null, extra.stats ? JSON.stringify(extra.stats) : null, runId);
+    };
+    try {
+      if (this.cancelRequested.has(runId)) throw new InferenceCancelledError();
+      this.db.prepare("UPDATE ai_runs SET status = 'running' WHERE id = ?").run(runId);
+      this.setStatus(runId, seriesId, 'running', 'loading', 0, 1);
+      const vol = await this.seriesVolume(seriesId);
+      if (this.cancelRequested.has(runId)) throw new InferenceCancelledError();
+      const call = this.host.run(
+        {
+          modelPath,
+          manifest,
+          volume: vol.voxels,
+          geometry: vol.geometry,
+          options: {
+            batchSize: parameters.batchSize,
+            mirror: parameters.mirror,
+            minLesionVolumeMl: parameters.minLesionVolumeMl,
+            providers: parameters.providers as ProviderName[],
+          },
+        },
+        (p) => this.setStatus(runId, seriesId, 'running', p.phase, p.done, p.total),
+      );
+      this.active.set(runId, call.id);
+      if (this.cancelRequested.has(runId)) this.host.cancel(call.id);
+      const result = await call.promise;
+      // Masks are written (and flushed) first; the rows in one transaction after.
+      const paths: string[] = [];
+      try {
+        for (const d of result.drafts) paths.push(await writeMaskFile(this.homeDir, vol.seriesUid, decodeMaskRle(d.mask)));
+        this.db.transaction(() => {
+          result.drafts.forEach((d, i) => this.insertProposal(runId, seriesId, d, paths[i]));
+          finish('done', null, {
+            provider: result.provider,
+            sessionRunMs: result.timings.sessionRunMs,
+            windows: result.windows,
+            stats: { timings: result.timings, attempts: result.attempts, msPerWindow: result.msPerWindow, peakRssMb: result.peakRssMb, calls: result.calls },
+          });
+        })();
+      } catch (e) {
+        await Promise.all(paths.map((p) => fsp.rm(join(this.homeDir, p), { force: true })));
+        throw e;
+      }
+      this.setStatus(runId, seriesId, 'done', 'done', 1, 1);
+    } catch (e) {
+      const cancelled = e instanceof InferenceCancelledError;
+      const message = cancelled ? null : (e as Error).message;
+      finish(cancelled ? 'cancelled' : 'failed', message);
+      this.setStatus(runId, seriesId, cancelled ? 'cancelled' : 'failed', 'done', 0, 1, message);
+    } finally {
+      this.active.delete(runId);
+      this.cancelRequested.delete(runId);
+    }
+  }
+
+  private insertProposal(runId: number, seriesId: number, d: ProposalDraft, maskPath: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO ai_proposals (run_id, series_id, kind, label_value, label_name, lesion_type, class_probabilities_json, mean_probability,
+           voxel_count, volume_ml, centroid_json, long_axis_mm, short_axis_mm, axis_points_json, slice_index, mask_path)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        runId,
+        seriesId,
+        d.kind,
+        d.labelValue,
+        d.labelName,
+        d.lesionType,
+        JSON.stringify(d.classProbabilities),
+        d.meanProbability,
+        d.voxelCount,
+        d.volumeMl,
+        JSON.stringify(d.centroidLps),
+        d.bidirectional?.longAxisMm ?? null,
+        d.bidirectional?.shortAxisMm ?? null,
+        d.bidirectional ? JSON.stringify(d.bidirectional.pointsLps) : null,
+        d.bidirectional?.sliceIndex ?? null,
+        maskPath,
+      );
+  }
+
+  // ---- proposals ----
+
+  getProposal(id: number): AiProposal {
+    const r = this.db.prepare('SELECT * FROM ai_proposals WHERE id = ?').get(id) as ProposalRow | undefined;
+    if (!r) throw new AiNotFoundError(`proposal ${id} does not exist`);
+    return toProposal(r);
+  }
+
+  listProposals(filter: { runId?: number; seriesId?: number }): AiProposal[] {
+    const where: string[] = [];
+    const args: number[] = [];
+    if (filter.runId !== undefined) where.push('run_id = ?') && args.push(filter.runId);
+    if (filter.seriesId !== undefined) where.push('series_id = ?') && args.push(filter.seriesId);
+    const sql = `SELECT * FROM ai_proposals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY run_id DESC, kind DESC, volume_ml DESC`;
+    return (this.db.prepare(sql).all(...args) as ProposalRow[]).map(toProposal);
+  }
+
+  private readModelMask(id: number): Uint8Array {
+    const r = this.db.prepare('SELECT mask_path FROM ai_proposals WHERE id = ?').get(id) as { mask_path: string } | undefined;
+    if (!r) throw new AiNotFoundError(`proposal ${id} does not exist`);
+    return new Uint8Array(gunzipSync(readFileSync(join(this.homeDir, r.mask_path))));
+  }
+
+  /** The model's mask of a proposal, as it came from the model. */
+  getProposalMask(id: number): MaskRle {
+    return encodeMaskRle(this.readModelMask(id));
+  }
+
+  /**
+   * Default RECIST 1.1 role of an accepted lesion (Eisenhauer et al., Eur J Cancer
+   * 2009;45:228–247): a measurable lesion (long axis ≥ 10 mm) becomes a target while the
+   * patient has fewer than 5 targets and fewer than 2 in the organ; otherwise non-target.
+   * The radiologist can change it.
+   */
+  private defaultRole(patientRowId: number, site: string, longAxisMm: number | null): LesionFields['recistRole'] {
+    if (longAxisMm === null || longAxisMm < 10) return 'non-target';
+    const live = lesions.listLesions(this.db, patientRowId).filter((l) => l.recistRole === 'target');
+    return live.length < 5 && live.filter((l) => l.site === site).length < 2 ? 'target' : 'non-target';
+  }
+
+  async acceptProposal(id: number, input: AcceptProposalInput = {}): Promise<AcceptProposalResult> {
+    const p = this.getProposal(id);
+    if (p.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${p.status}`);
+    const run = this.getRun(p.runId);
+    const vol = await this.seriesVolume(p.seriesId);
+    const mask = this.readModelMask(id);
+    // The model's mask becomes the segmentation as it is; an edit later keeps it as the original.
+    const rel = await writeMaskFile(this.homeDir, vol.seriesUid, mask);
+    try {
+      const out = this.db.transaction((): AcceptProposalResult => {
+        const still = this.getProposal(id);
+        if (still.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${still.status}`);
+        const { patientId } = this.db
+          .prepare('SELECT st.patient_id AS patientId FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?')
+          .get(p.seriesId) as { patientId: number };
+        let lesion: Lesion | null = null;
+        if (p.kind === 'lesion') {
+          if (input.lesionId !== undefined) {
+            lesion = lesions.getLesion(this.db, input.lesionId);
+            if (lesion.patientRowId !== patientId) throw new AiInputError(`lesion ${lesion.label} belongs to another patient`);
+          } else {
+            const site = input.fields?.site ?? 'liver';
+            lesion = lesions.createLesion(this.db, patientId, {
+              site,
+              lesionType: (p.lesionType as LesionFields['lesionType']) ?? 'indeterminate',
+              recistRole: this.defaultRole(patientId, site, p.longAxisMm),
+              notes: `AI proposal ${p.id}: ${run.modelId} ${run.modelVersion}, p = ${p.meanProbability.toFixed(2)}`,
+              ...input.fields,
+            });
+          }
+        }
+        const segmentation = insertSegmentationRow(
+          this.db,
+          { ...vol, mask, lesionId: lesion?.id ?? null, structure: p.kind === 'organ' ? 'liver' : 'lesion', source: 'ai' },
+          rel,
+        );
+        const measurement =
+          lesion && p.axisPointsLps
+            ? lesions.addMeasurement(this.db, { lesionId: lesion.id, seriesId: p.seriesId, kind: 'bidirectional', pointsLps: p.axisPointsLps as Vec3[], sliceIndex: p.sliceIndex, source: 'ai' })
+            : null;
+        const t = now();
+        this.db
+          .prepare("UPDATE ai_proposals SET status = 'accepted', lesion_id = ?, segmentation_id = ?, measurement_id = ?, decided_at = ? WHERE id = ?")
+          .run(lesion?.id ?? null, segmentation.id, measurement?.id ?? null, t, id);
+        this.logAgreement(id, segmentation.id, run, 'accepted', 1, t);
+        const proposal = this.getProposal(id);
+        lesions.audit(this.db, 'ai-proposal', id, 'update', p, proposal);
+        return { proposal, lesion, segmentation, measurement };
+      })();
+      return out;
+    } catch (e) {
+      await fsp.rm(join(this.homeDir, rel), { force: true });
+      throw e;
+    }
+  }
+
+  rejectProposal(id: number): AiProposal {
+    return this.db.transaction(() => {
+      const p = this.getProposal(id);
+      if (p.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${p.status}`);
+      this.db.prepare("UPDATE ai_proposals SET status = 'rejected', decided_at = ? WHERE id = ?").run(now(), id);
+      const after = this.getProposal(id);
+      lesions.audit(this.db, 'ai-proposal', id, 'update', p, after);
+      return after;
+    })();
+  }
+
+  // ---- agreement (monitoring) ----
+
+  private logAgreement(proposalId: number, segmentationId: number | null, run: Pick<AiRun, 'modelId' | 'modelVersion'>, event: AgreementEntry['event'], dice: number, at = now()): void {
+    this.db
+      .prepare('INSERT INTO ai_agreement (proposal_id, segmentation_id, model_id, model_version, event, dice, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(proposalId, segmentationId, run.modelId, run.modelVersion, event, Math.min(1, Math.max(0, dice)), at);
+  }
+
+  /** After a mask of an accepted proposal was edited: log Dice(model mask, edited mask). */
+  segmentationEdited(segmentationId: number, finalMask: Uint8Array): void {
+    const row = this.db
+      .prepare('SELECT p.id, r.model_id AS modelId, r.model_version AS modelVersion FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id WHERE p.segmentation_id = ?')
+      .get(segmentationId) as { id: number; modelId: string; modelVersion: string } | undefined;
+    if (!row) return;
+    const dice = overlapOfLabels(this.readModelMask(row.id), finalMask, 1).dice;
+    this.logAgreement(row.id, segmentationId, row, 'edited', dice);
+  }
+
+  listAgreement(filter: { modelId?: string } = {}): AgreementEntry[] {
+    const rows = (filter.modelId
+      ? this.db.prepare('SELECT * FROM ai_agreement WHERE model_id = ? ORDER BY at, id').all(filter.modelId)
+      : this.db.prepare('SELECT * FROM ai_agreement ORDER BY at, id').all()) as {
+      id: number;
+      proposal_id: number;
+      segmentation_id: number | null;
+      model_id: string;
+      model_version: string;
+      event: AgreementEntry['event'];
+      dice: number;
+      at: string;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      proposalId: r.proposal_id,
+      segmentationId: r.segmentation_id,
+      modelId: r.model_id,
+      modelVersion: r.model_version,
+      event: r.event,
+      dice: r.dice,
+      at: r.at,
+    }));
+  }
+}
