@@ -12,6 +12,8 @@ import type {
   AiRun,
   ModelInfo,
   RunModelInput,
+  ValidateModelInput,
+  ValidationReport,
   AppInfo,
   AuditEntry,
   Lesion,
@@ -110,6 +112,10 @@ export interface LongitudeApi {
   rejectProposal(proposalId: number): Promise<AiProposal>;
   /** Dice between each model mask and the radiologist's final one, over time (monitoring). */
   listAgreement(filter?: { modelId?: string }): Promise<AgreementEntry[]>;
+  /** Run a model on a cohort with reference segmentations and measure it; progress as onValidationProgress. */
+  validateModel(input: ValidateModelInput): Promise<ValidationReport>;
+  getValidation(validationId: number): Promise<ValidationReport>;
+  listValidations(): Promise<ValidationReport[]>;
 }
 
 /** Every method name, for the transports; an unknown name is an error. */
@@ -158,6 +164,9 @@ export const API_METHODS = [
   'acceptProposal',
   'rejectProposal',
   'listAgreement',
+  'validateModel',
+  'getValidation',
+  'listValidations',
 ] as const satisfies readonly (keyof LongitudeApi)[];
 
 export type ApiMethod = (typeof API_METHODS)[number];
@@ -176,9 +185,10 @@ export interface LongitudeEvents {
   onImportProgress: ImportProgress;
   onVolumeProgress: { seriesId: number; slicesDecoded: number; sliceCount: number };
   onAiProgress: AiProgressEvent;
+  onValidationProgress: { validationId: number; status: ValidationReport['status']; done: number; total: number; caseId: string | null; error: string | null };
 }
 export type EventName = keyof LongitudeEvents;
-export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress', 'onAiProgress'];
+export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress', 'onAiProgress', 'onValidationProgress'];
 
 /** A result the transports carry as raw bytes rather than JSON. */
 export const BINARY_METHODS: readonly ApiMethod[] = ['getThumbnail', 'getVolumeChunk'];

@@ -373,3 +373,75 @@ export interface AcceptProposalResult {
   segmentation: Segmentation;
   measurement: Measurement | null;
 }
+
+// ---- Model validation on a local cohort ----
+
+export type CohortSplit =
+  | { kind: 'fractions'; train: number; validation: number; test: number; part: 'train' | 'validation' | 'test'; seed: number }
+  | { kind: 'kfold'; k: number; fold: number; seed: number };
+
+export interface ValidateModelInput {
+  modelId: string;
+  modelVersion?: string;
+  /** A folder of cases (see README: cohort.json, or one sub-folder per case with its reference). */
+  cohortDir: string;
+  /** Keep only one part of the cohort, split by patient (reproducible with the seed). */
+  split?: CohortSplit;
+  /** Lesion match rule: IoU at least this (default 0.1). */
+  iouThreshold?: number;
+  /** Count only reference lesions at least this long (mm, default 10; 0 = all). */
+  minLesionDiameterMm?: number;
+  /** Bootstrap resamples for the 95% confidence intervals (default 1000). */
+  bootstrapResamples?: number;
+  seed?: number;
+}
+
+export interface Ci95 {
+  value: number;
+  low: number;
+  high: number;
+}
+
+export interface ValidationCaseResult {
+  caseId: string;
+  patientId: string;
+  referenceFile: string;
+  structures: { name: string; labels: number[]; dice: number; iou: number; bothEmpty: boolean; referenceMl: number; predictedMl: number }[];
+  detection: { truePositives: number; falseNegatives: number; falsePositives: number; sensitivity: number | null; precision: number | null; f1: number | null };
+  /** Reference lesions (those counted) and what the model made of them. */
+  lesions: { referenceLabel: number; diameterMm: number; detected: boolean; dice: number | null; predictedLabel: number | null; probability: number | null }[];
+  provider: string;
+  durationMs: number;
+}
+
+export interface ValidationReport {
+  id: number;
+  modelId: string;
+  modelVersion: string;
+  modelSha256: string;
+  cohortDir: string;
+  parameters: Omit<ValidateModelInput, 'modelId' | 'modelVersion' | 'cohortDir'>;
+  status: 'running' | 'done' | 'failed';
+  error: string | null;
+  progress: { done: number; total: number };
+  createdAt: string;
+  finishedAt: string | null;
+  /** The lesion-level overlap rule, in words. */
+  matchRule: string;
+  cases: ValidationCaseResult[];
+  overall: {
+    structures: { name: string; meanDice: Ci95; meanIou: Ci95; cases: number }[];
+    detection: { sensitivity: Ci95 | null; precision: Ci95 | null; f1: number | null; falsePositivesPerCase: Ci95; truePositives: number; falseNegatives: number; falsePositives: number };
+    /** Lesion classification of the detected lesions (positive class first), when the model has two or more lesion classes. */
+    classification: {
+      positiveClass: string;
+      negativeClass: string;
+      confusion: { labels: string[]; matrix: number[][] };
+      sensitivity: number | null;
+      specificity: number | null;
+      auc: Ci95 | null;
+      partialAuc: { maxFpr: number; raw: number; standardized: number } | null;
+      roc: { fpr: number; tpr: number; threshold: number }[];
+    } | null;
+  } | null;
+}

@@ -26,7 +26,8 @@ import { VolumeLoader, type LoadedVolume } from './library/volumeLoader';
 import { AiService } from './inference/aiService';
 import { InferenceHost } from './inference/inferenceHost';
 import { defaultAppModelsDir, ModelStore } from './inference/modelStore';
-import type { AcceptProposalInput, RunModelInput } from '../../core/api/types';
+import { ValidationService } from './inference/validation';
+import type { AcceptProposalInput, RunModelInput, ValidateModelInput } from '../../core/api/types';
 
 export class NotFoundError extends Error {
   readonly status = 404;
@@ -58,6 +59,7 @@ export class LibraryService implements LongitudeApi {
   private importQueue: Promise<unknown> = Promise.resolve();
   readonly inference = new InferenceHost();
   readonly ai: AiService;
+  readonly validation: ValidationService;
 
   constructor(private readonly opts: LibraryServiceOptions) {
     this.homeDir = resolve(opts.homeDir);
@@ -70,6 +72,13 @@ export class LibraryService implements LongitudeApi {
     );
     const models = new ModelStore(opts.appModelsDir ?? defaultAppModelsDir(), join(this.homeDir, 'models'), this.inference);
     this.ai = new AiService(this.db, this.homeDir, this.inference, models, (id) => this.seriesVolume(id), (e) => this.emit('onAiProgress', e));
+    this.validation = new ValidationService({
+      db: this.db,
+      host: this.inference,
+      models,
+      enqueue: (job) => this.ai.enqueue(job),
+      emit: (e) => this.emit('onValidationProgress', e),
+    });
   }
 
   emit<E extends EventName>(name: E, payload: LongitudeEvents[E]): void {
@@ -355,6 +364,16 @@ export class LibraryService implements LongitudeApi {
   }
   async listAgreement(filter?: { modelId?: string }) {
     return this.ai.listAgreement(filter ?? {});
+  }
+  async validateModel(input: ValidateModelInput) {
+    if (!input || typeof input.modelId !== 'string' || typeof input.cohortDir !== 'string') throw new BadRequestError('validateModel needs { modelId, cohortDir }');
+    return (await this.validation.start(input)).report;
+  }
+  async getValidation(validationId: number) {
+    return this.validation.get(requireInt(validationId, 'validation id'));
+  }
+  async listValidations() {
+    return this.validation.list();
   }
 }
 

@@ -206,9 +206,15 @@ export class AiService {
         .run(input.seriesId, info.id, info.version, info.sha256, JSON.stringify(parameters), now()).lastInsertRowid,
     );
     this.active.set(runId, null);
-    const job = this.queue.then(() => this.execute(runId, input.seriesId, modelPath, manifest, parameters));
-    this.queue = job.catch(() => undefined);
+    void this.enqueue(() => this.execute(runId, input.seriesId, modelPath, manifest, parameters));
     return this.getRun(runId);
+  }
+
+  /** Run a job after the runs and validations queued before it (one model job at a time). */
+  enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job);
+    this.queue = next.catch(() => undefined);
+    return next;
   }
 
   /** Resolves when the run has finished (whatever its outcome). */

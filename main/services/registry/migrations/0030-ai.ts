@@ -3,7 +3,8 @@ import type { Migration } from './index';
 /**
  * Local AI: every model run with its provenance (model id, version, weights hash,
  * execution provider, parameters, timings), the proposals it made, and the agreement
- * between a model's mask and the radiologist's final one (monitoring for drift).
+ * between a model's mask and the radiologist's final one (monitoring for drift), and
+ * validation reports of models on local cohorts.
  */
 export const m0030Ai: Migration = {
   version: 30,
@@ -69,5 +70,17 @@ export const m0030Ai: Migration = {
       at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX ai_agreement_model ON ai_agreement(model_id, at);
+
+    -- Validation of a model on a local cohort: the whole report as JSON.
+    CREATE TABLE ai_validations (
+      id INTEGER PRIMARY KEY,
+      model_id TEXT NOT NULL,
+      model_version TEXT NOT NULL,
+      model_sha256 TEXT NOT NULL,
+      cohort_dir TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+      report_json TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    ) STRICT;
   `,
 };
