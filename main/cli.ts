@@ -4,17 +4,22 @@
  *   list               patients → studies → series in the library
  *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series
  *   recist --input F   RECIST 1.1 assessment of a case file (see main/recistCli.ts)
+ *   models             local AI models found, each checked
+ *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
  */
 import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { runRecistCommand } from './recistCli';
 import { LibraryService } from './services/libraryService';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
+import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 
 const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
   list [--json]               list patients, studies and series
   series <id> [--json]        describe one series (geometry, warnings, HU statistics)
   recist --input <case.json>  RECIST 1.1 assessment of a case as JSON (recist --help)
+  models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
+  validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder`;
 
 async function main(argv: string[]): Promise<number> {
@@ -22,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
   const { positional, flags } = parseArgs(argv, ['json', 'help']);
   const [command, ...rest] = positional;
+  if (command === 'validate' && flags.help) {
+    console.log(VALIDATE_USAGE);
+    return 0;
+  }
   if (!command || flags.help) {
     console.log(USAGE);
     return command ? 0 : 2;
@@ -30,12 +39,20 @@ async function main(argv: string[]): Promise<number> {
   const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
   const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
-  if (!['import', 'list', 'series'].includes(command)) {
+  if (!['import', 'list', 'series', 'models', 'validate'].includes(command)) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
-  const service = new LibraryService({ homeDir, mode: 'serve', version: appVersion(), workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined });
+  const service = new LibraryService({
+    homeDir,
+    mode: 'serve',
+    version: appVersion(),
+    workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined,
+    appModelsDir: typeof flags.models === 'string' ? flags.models : undefined,
+  });
   try {
+    if (command === 'models') return await runModelsCommand(service, json);
+    if (command === 'validate') return await runValidateCommand(service, flags as Record<string, string | boolean>, json);
     if (command === 'import') {
       if (rest.length === 0) {
         console.error('import needs at least one path');
