@@ -13,6 +13,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'main/electron/index.ts'),
           'library.worker': resolve(__dirname, 'main/services/workers/library.worker.ts'),
+          // onnxruntime-node runs in its own process (main/services/inference/inferenceHost.ts).
+          'inference.child': resolve(__dirname, 'main/services/inference/inference.child.ts'),
         },
         external: ['better-sqlite3', 'onnxruntime-node'],
       },
