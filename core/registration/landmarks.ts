@@ -130,3 +130,57 @@ export function solveRigidFromLandmarks(fixed: Vec3[], moving: Vec3[]): Landmark
   const rmsErrorMm = Math.sqrt(residualsMm.reduce((a, r) => a + r * r, 0) / residualsMm.length);
   return { ...fit, rmsErrorMm, residualsMm };
 }
+
+export interface AffineLandmarkFit {
+  /** Row-major 3×4 as a 4×4: p_to ≈ M · [p_from; 1]. */
+  matrix: [[number, number, number, number], [number, number, number, number], [number, number, number, number], [number, number, number, number]];
+  rmsErrorMm: number;
+  residualsMm: number[];
+}
+
+/**
+ * The affine transform mapping `from` onto `to` (p_to ≈ A·p_from + t) in the least-squares sense:
+ * 12 unknowns, so at least 4 pairs that do not lie in one plane. Solved on centred points
+ * (normal equations of a 3×3 system, well conditioned once the centroid is removed); the
+ * translation then makes the centroids coincide.
+ */
+export function solveAffineFromLandmarks(from: Vec3[], to: Vec3[]): AffineLandmarkFit {
+  if (from.length !== to.length) throw new LandmarkError(`${from.length} and ${to.length} points: every landmark needs its pair`);
+  if (from.length < 4) throw new LandmarkError(`an affine transform needs at least 4 landmark pairs, got ${from.length}`);
+  const cf = centroid(from);
+  const ct = centroid(to);
+  // C = Σ (f − cf)(f − cf)ᵀ, D = Σ (t − ct)(f − cf)ᵀ; A = D·C⁻¹.
+  const C = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const D = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  for (let k = 0; k < from.length; k++) {
+    const f = [0, 1, 2].map((i) => from[k][i] - cf[i]);
+    const t = [0, 1, 2].map((i) => to[k][i] - ct[i]);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+      C[i][j] += f[i] * f[j];
+      D[i][j] += t[i] * f[j];
+    }
+  }
+  const spread = symmetricEigen(C).values.sort((a, b) => b - a);
+  if (spread[2] < 1e-6 * Math.max(spread[0], 1e-12)) throw new LandmarkError('the landmarks lie in one plane (or on a line): an affine fit needs points spread in all three directions; use a rigid fit or add a point out of the plane');
+  const det =
+    C[0][0] * (C[1][1] * C[2][2] - C[1][2] * C[2][1]) - C[0][1] * (C[1][0] * C[2][2] - C[1][2] * C[2][0]) + C[0][2] * (C[1][0] * C[2][1] - C[1][1] * C[2][0]);
+  const Ci = [
+    [(C[1][1] * C[2][2] - C[1][2] * C[2][1]) / det, (C[0][2] * C[2][1] - C[0][1] * C[2][2]) / det, (C[0][1] * C[1][2] - C[0][2] * C[1][1]) / det],
+    [(C[1][2] * C[2][0] - C[1][0] * C[2][2]) / det, (C[0][0] * C[2][2] - C[0][2] * C[2][0]) / det, (C[0][2] * C[1][0] - C[0][0] * C[1][2]) / det],
+    [(C[1][0] * C[2][1] - C[1][1] * C[2][0]) / det, (C[0][1] * C[2][0] - C[0][0] * C[2][1]) / det, (C[0][0] * C[1][1] - C[0][1] * C[1][0]) / det],
+  ];
+  const A = [0, 1, 2].map((i) => [0, 1, 2].map((j) => D[i][0] * Ci[0][j] + D[i][1] * Ci[1][j] + D[i][2] * Ci[2][j]));
+  const t = [0, 1, 2].map((i) => ct[i] - (A[i][0] * cf[0] + A[i][1] * cf[1] + A[i][2] * cf[2]));
+  const matrix: AffineLandmarkFit['matrix'] = [
+    [A[0][0], A[0][1], A[0][2], t[0]],
+    [A[1][0], A[1][1], A[1][2], t[1]],
+    [A[2][0], A[2][1], A[2][2], t[2]],
+    [0, 0, 0, 1],
+  ];
+  const residualsMm = from.map((p, k) => {
+    const q = [0, 1, 2].map((i) => A[i][0] * p[0] + A[i][1] * p[1] + A[i][2] * p[2] + t[i]);
+    return Math.hypot(q[0] - to[k][0], q[1] - to[k][1], q[2] - to[k][2]);
+  });
+  const rmsErrorMm = Math.sqrt(residualsMm.reduce((a, r) => a + r * r, 0) / residualsMm.length);
+  return { matrix, rmsErrorMm, residualsMm };
+}

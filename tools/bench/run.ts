@@ -4,6 +4,7 @@
  *  - opening it in the serve-mode UI (Chromium): time to the first rendered slice and to the
  *    full volume, peak memory of the server and of the page's renderer process
  *  - the registry at 10,000 patients × 5 exams × 10 lesions: opening a lesion table
+ *  - follow-up registration of two 512×512×200 exams: @itk-wasm/elastix vs the native elastix CLI
  * Reference timings are measured in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,13 +16,14 @@ import { apiCall, REPO_ROOT, startServeMode } from '../../e2e/support/serveMode'
 import { LibraryService } from '../../main/services/libraryService';
 import { writePatient } from '../phantom/index';
 import { benchRegistry } from './registryBench';
+import { benchRegistration } from './registrationBench';
 import { assessLesionTable } from '../../main/services/lesions/lesionAssessment';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Comma-separated subset of: import, open, registry (default: all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry').split(','));
+/** Comma-separated subset of: import, open, registry, registration (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration').split(','));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
       })),
     );
   }
+  if (ONLY.has('registration')) rows.push(...(await benchRegistration()));
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`\nLongitude benchmark — ${new Date().toISOString()} (${RUNS} runs, median, where repeated)`);
