@@ -15,8 +15,11 @@ export default defineConfig({
           'library.worker': resolve(__dirname, 'main/services/workers/library.worker.ts'),
           // onnxruntime-node runs in its own process (main/services/inference/inferenceHost.ts).
           'inference.child': resolve(__dirname, 'main/services/inference/inference.child.ts'),
+          // elastix (itk-wasm) registration runs in a worker thread.
+          'registration.worker': resolve(__dirname, 'main/services/registration/registration.worker.ts'),
         },
-        external: ['better-sqlite3', 'onnxruntime-node'],
+        // Native modules, and itk-wasm packages that load their .wasm files from node_modules.
+        external: ['better-sqlite3', 'onnxruntime-node', '@itk-wasm/elastix', 'itk-wasm'],
       },
     },
   },

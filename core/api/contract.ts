@@ -14,6 +14,10 @@ import type {
   RunModelInput,
   ValidateModelInput,
   ValidationReport,
+  FollowUpMatchResult,
+  LesionLinkRow,
+  RegistrationInfo,
+  RegistrationProgressEvent,
   AppInfo,
   AuditEntry,
   Lesion,
@@ -116,6 +120,23 @@ export interface LongitudeApi {
   validateModel(input: ValidateModelInput): Promise<ValidationReport>;
   getValidation(validationId: number): Promise<ValidationReport>;
   listValidations(): Promise<ValidationReport[]>;
+
+  // Follow-up: registration to the baseline, synchronized navigation, lesion matching and lineage.
+  /** Register a follow-up series to its baseline with elastix (off the main thread); progress as onRegistrationProgress. */
+  registerSeries(input: { fixedSeriesId: number; movingSeriesId: number; transform?: 'rigid' | 'affine' | 'bspline' }): Promise<RegistrationInfo>;
+  /** Manual correction from ≥ 3 pairs of corresponding points (least squares). */
+  setLandmarkRegistration(input: { fixedSeriesId: number; movingSeriesId: number; pairs: { fixedMm: Vec3; movingMm: Vec3 }[]; kind?: 'rigid' | 'affine' }): Promise<RegistrationInfo>;
+  listRegistrations(patientRowId: number): Promise<RegistrationInfo[]>;
+  /** Where a point of one series lies in another series of the patient (through the registrations). */
+  mapPoint(input: { fromSeriesId: number; toSeriesId: number; pointLps: Vec3 }): Promise<{ pointLps: Vec3; registrationIds: number[] }>;
+  /** Match a follow-up exam's lesions to the baseline's; confident links are applied, the rest queued for review. */
+  matchFollowUp(input: { baselineStudyRowId: number; followUpStudyRowId: number }): Promise<FollowUpMatchResult>;
+  listLesionLinks(filter: { patientRowId?: number; status?: 'proposed' | 'confirmed' | 'rejected'; baselineStudyRowId?: number; followUpStudyRowId?: number }): Promise<LesionLinkRow[]>;
+  confirmLesionLink(linkId: number): Promise<LesionLinkRow>;
+  /** Reject a proposed link, or unlink a confirmed one (what it changed is undone). */
+  rejectLesionLink(linkId: number): Promise<LesionLinkRow>;
+  /** Relink, or declare a split or merge, by hand (confirmed at once). */
+  linkLesions(input: { baselineStudyRowId: number; followUpStudyRowId: number; fromLesionId: number; toLesionId: number; kind: 'match' | 'split' | 'merge' }): Promise<LesionLinkRow>;
 }
 
 /** Every method name, for the transports; an unknown name is an error. */
@@ -167,6 +188,15 @@ export const API_METHODS = [
   'validateModel',
   'getValidation',
   'listValidations',
+  'registerSeries',
+  'setLandmarkRegistration',
+  'listRegistrations',
+  'mapPoint',
+  'matchFollowUp',
+  'listLesionLinks',
+  'confirmLesionLink',
+  'rejectLesionLink',
+  'linkLesions',
 ] as const satisfies readonly (keyof LongitudeApi)[];
 
 export type ApiMethod = (typeof API_METHODS)[number];
@@ -185,10 +215,11 @@ export interface LongitudeEvents {
   onImportProgress: ImportProgress;
   onVolumeProgress: { seriesId: number; slicesDecoded: number; sliceCount: number };
   onAiProgress: AiProgressEvent;
+  onRegistrationProgress: RegistrationProgressEvent;
   onValidationProgress: { validationId: number; status: ValidationReport['status']; done: number; total: number; caseId: string | null; error: string | null };
 }
 export type EventName = keyof LongitudeEvents;
-export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress', 'onAiProgress', 'onValidationProgress'];
+export const EVENT_NAMES: readonly EventName[] = ['onImportProgress', 'onVolumeProgress', 'onAiProgress', 'onValidationProgress', 'onRegistrationProgress'];
 
 /** A result the transports carry as raw bytes rather than JSON. */
 export const BINARY_METHODS: readonly ApiMethod[] = ['getThumbnail', 'getVolumeChunk'];

@@ -172,7 +172,7 @@ export type LesionExamStatus = 'measured' | 'too-small' | 'disappeared' | 'not-e
 export interface AuditEntry {
   id: number;
   at: string;
-  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment' | 'ai-proposal';
+  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment' | 'ai-proposal' | 'lesion-link';
   entityId: number;
   action: 'create' | 'update' | 'delete' | 'restore';
   before: unknown;
@@ -208,6 +208,8 @@ export interface LesionTableData {
   cells: Record<number, Record<number, LesionCell>>;
   /** Liver volume per exam (mL), when a liver mask exists. */
   liverVolumeMl: Record<number, number>;
+  /** Confirmed splits and merges (they drive the RECIST 1.1 fragment and coalescence rules). */
+  lineage: LineageEntry[];
 }
 
 
@@ -444,4 +446,79 @@ export interface ValidationReport {
       roc: { fpr: number; tpr: number; threshold: number }[];
     } | null;
   } | null;
+}
+
+// ---- Follow-up: lesion links across exams and their lineage ----
+
+export interface LesionLinkRow {
+  id: number;
+  patientRowId: number;
+  baselineStudyRowId: number;
+  followUpStudyRowId: number;
+  registrationId: number | null;
+  kind: 'match' | 'split' | 'merge';
+  /** The baseline lesion. */
+  fromLesionId: number;
+  fromLabel: string;
+  /** The follow-up finding (the lesion identity whose findings are on the follow-up exam). */
+  toLesionId: number;
+  toLabel: string;
+  confidence: number | null;
+  distanceMm: number | null;
+  overlap: number | null;
+  source: 'matching' | 'manual';
+  status: 'proposed' | 'confirmed' | 'rejected';
+  /** Confirmed without review (confidence at or above the threshold). */
+  auto: boolean;
+  createdAt: string;
+  decidedAt: string | null;
+}
+
+export interface LineageEntry {
+  id: number;
+  kind: 'split' | 'merge';
+  /** split: the lesion that split; merge: the lesion the child coalesced into. */
+  parentLesionId: number;
+  childLesionId: number;
+  /** First exam where it holds. */
+  studyRowId: number;
+}
+
+export interface FollowUpMatchResult {
+  baselineStudyRowId: number;
+  followUpStudyRowId: number;
+  registrationId: number | null;
+  warnings: string[];
+  links: LesionLinkRow[];
+  /** Follow-up findings with no baseline lesion. */
+  newLesionIds: number[];
+  /** Baseline lesions with no follow-up finding. */
+  disappearedLesionIds: number[];
+}
+
+/** A stored transform between two series of a patient (fixed = baseline, moving = follow-up). */
+export interface RegistrationInfo {
+  id: number;
+  patientRowId: number;
+  fixedSeriesId: number;
+  movingSeriesId: number;
+  method: 'elastix-rigid' | 'elastix-affine' | 'elastix-bspline' | 'landmarks' | 'identity';
+  /** Fixed LPS mm → moving LPS mm, row-major 4×4. */
+  matrix4x4: number[][];
+  parameters: Record<string, unknown>;
+  landmarks: { fixedMm: Vec3; movingMm: Vec3; label?: string }[] | null;
+  metric: number | null;
+  durationMs: number | null;
+  status: 'current' | 'superseded';
+  createdAt: string;
+  supersededAt: string | null;
+}
+
+export interface RegistrationProgressEvent {
+  fixedSeriesId: number;
+  movingSeriesId: number;
+  phase: string;
+  state: 'started' | 'finished' | 'done' | 'failed';
+  fraction: number;
+  error: string | null;
 }

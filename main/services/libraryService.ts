@@ -27,6 +27,8 @@ import { AiService } from './inference/aiService';
 import { InferenceHost } from './inference/inferenceHost';
 import { defaultAppModelsDir, ModelStore } from './inference/modelStore';
 import { ValidationService } from './inference/validation';
+import { FollowUpService } from './followup/followUpService';
+import { listRegistrations } from './registration/registrationStore';
 import type { AcceptProposalInput, RunModelInput, ValidateModelInput } from '../../core/api/types';
 
 export class NotFoundError extends Error {
@@ -60,6 +62,7 @@ export class LibraryService implements LongitudeApi {
   readonly inference = new InferenceHost();
   readonly ai: AiService;
   readonly validation: ValidationService;
+  readonly followUp: FollowUpService;
 
   constructor(private readonly opts: LibraryServiceOptions) {
     this.homeDir = resolve(opts.homeDir);
@@ -79,6 +82,7 @@ export class LibraryService implements LongitudeApi {
       enqueue: (job) => this.ai.enqueue(job),
       emit: (e) => this.emit('onValidationProgress', e),
     });
+    this.followUp = new FollowUpService({ db: this.db, homeDir: this.homeDir, seriesVolume: (id) => this.seriesVolume(id), emit: (e) => this.emit('onRegistrationProgress', e) });
   }
 
   emit<E extends EventName>(name: E, payload: LongitudeEvents[E]): void {
@@ -374,6 +378,38 @@ export class LibraryService implements LongitudeApi {
   }
   async listValidations() {
     return this.validation.list();
+  }
+
+  // ---- follow-up: registration, navigation, matching ----
+  async registerSeries(input: { fixedSeriesId: number; movingSeriesId: number; transform?: 'rigid' | 'affine' | 'bspline' }) {
+    const fixed = this.seriesRow(input?.fixedSeriesId).id;
+    const moving = this.seriesRow(input.movingSeriesId).id;
+    return this.followUp.registerSeries({ fixedSeriesId: fixed, movingSeriesId: moving, transform: input.transform });
+  }
+  async setLandmarkRegistration(input: { fixedSeriesId: number; movingSeriesId: number; pairs: { fixedMm: Vec3; movingMm: Vec3 }[]; kind?: 'rigid' | 'affine' }) {
+    return this.followUp.setLandmarkRegistration({ ...input, fixedSeriesId: this.seriesRow(input?.fixedSeriesId).id, movingSeriesId: this.seriesRow(input.movingSeriesId).id });
+  }
+  async listRegistrations(patientRowId: number) {
+    return listRegistrations(this.db, requireInt(patientRowId, 'patient id'));
+  }
+  async mapPoint(input: { fromSeriesId: number; toSeriesId: number; pointLps: Vec3 }) {
+    if (!input || !Array.isArray(input.pointLps) || input.pointLps.length !== 3) throw new BadRequestError('mapPoint needs { fromSeriesId, toSeriesId, pointLps: [x, y, z] }');
+    return this.followUp.mapPoint({ ...input, fromSeriesId: requireInt(input.fromSeriesId, 'series id'), toSeriesId: requireInt(input.toSeriesId, 'series id') });
+  }
+  async matchFollowUp(input: { baselineStudyRowId: number; followUpStudyRowId: number }) {
+    return this.followUp.matchFollowUp({ baselineStudyRowId: requireInt(input?.baselineStudyRowId, 'study id'), followUpStudyRowId: requireInt(input.followUpStudyRowId, 'study id') });
+  }
+  async listLesionLinks(filter: { patientRowId?: number; status?: 'proposed' | 'confirmed' | 'rejected'; baselineStudyRowId?: number; followUpStudyRowId?: number }) {
+    return this.followUp.listLinks(filter ?? {});
+  }
+  async confirmLesionLink(linkId: number) {
+    return this.followUp.confirmLink(requireInt(linkId, 'link id'));
+  }
+  async rejectLesionLink(linkId: number) {
+    return this.followUp.rejectLink(requireInt(linkId, 'link id'));
+  }
+  async linkLesions(input: { baselineStudyRowId: number; followUpStudyRowId: number; fromLesionId: number; toLesionId: number; kind: 'match' | 'split' | 'merge' }) {
+    return this.followUp.linkLesions(input);
   }
 }
 

@@ -15,9 +15,27 @@ function days(a: string, b: string): number {
   return (Date.parse(b) - Date.parse(a)) / 86_400_000;
 }
 
-/** The RECIST case the table records: lesion labels as ids, one timepoint per assessed exam. */
+/**
+ * The RECIST case the table records: lesion labels as ids, one timepoint per assessed exam.
+ * Lineage (confirmed by the radiologist) applies the RECIST 1.1 rules for lesions that
+ * fragment or coalesce (Eisenhauer et al. 2009, and the RECIST working group's Q&A): from
+ * the exam a split is seen on, a target's diameter is the sum of its fragments' (its own
+ * finding included), and the fragments are not lesions of their own; a target that
+ * coalesced into another target is recorded as merged into it (0 mm, the other carries the
+ * whole) or, when it coalesced into a non-target, carries the coalesced lesion's diameter;
+ * a non-target that coalesced is absent.
+ */
 export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCase; studyRowIds: number[] } {
-  const lesions = t.lesions.map((l) => ({ id: l.label, organ: ORGAN[l.site] ?? l.site, role: l.recistRole, lymphNode: l.lymphNode }));
+  const dateOf = new Map(t.exams.map((e) => [e.studyRowId, e.date]));
+  const byId = new Map(t.lesions.map((l) => [l.id, l]));
+  const holds = (studyRowId: number, from: number): boolean => {
+    const a = dateOf.get(studyRowId);
+    const b = dateOf.get(from);
+    return a !== null && a !== undefined && b !== null && b !== undefined ? a >= b : studyRowId === from;
+  };
+  const fragmentIds = new Set(t.lineage.filter((x) => x.kind === 'split').map((x) => x.childLesionId));
+  const lesionsInCase = t.lesions.filter((l) => !fragmentIds.has(l.id));
+  const lesions = lesionsInCase.map((l) => ({ id: l.label, organ: ORGAN[l.site] ?? l.site, role: l.recistRole, lymphNode: l.lymphNode }));
   const timepoints: RecistTimepoint[] = [];
   const studyRowIds: number[] = [];
   for (const exam of t.exams) {
@@ -25,18 +43,34 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
     const nonTarget: NonNullable<RecistTimepoint['nonTarget']> = {};
     const newIds: string[] = [];
     let any = false;
-    for (const l of t.lesions) {
+    for (const l of lesionsInCase) {
       const cell = t.cells[l.id][exam.studyRowId];
-      if (!cell.status) continue;
+      const fragments = t.lineage.filter((x) => x.kind === 'split' && x.parentLesionId === l.id && holds(exam.studyRowId, x.studyRowId));
+      const mergedInto = t.lineage.find((x) => x.kind === 'merge' && x.childLesionId === l.id && holds(exam.studyRowId, x.studyRowId));
+      if (!cell.status && !fragments.length && !mergedInto) continue;
       any = true;
       if (l.recistRole === 'target') {
-        if (cell.status === 'measured') {
+        const parent = mergedInto ? byId.get(mergedInto.parentLesionId) : undefined;
+        const parentCell = parent ? t.cells[parent.id]?.[exam.studyRowId] : undefined;
+        if (parent && parent.recistRole === 'target') {
+          target[l.label] = { mergedInto: parent.label };
+        } else if (parent && parentCell?.status === 'measured' && parentCell.longAxisMm !== null) {
+          // Coalesced into a non-target: the target carries the coalesced lesion's diameter.
+          target[l.label] = { longAxisMm: parentCell.longAxisMm, ...(parentCell.shortAxisMm !== null ? { shortAxisMm: parentCell.shortAxisMm } : {}) };
+        } else if (fragments.length) {
+          const pieces = [cell, ...fragments.map((f) => t.cells[f.childLesionId]?.[exam.studyRowId])]
+            .filter((c) => c && c.status === 'measured' && c.longAxisMm !== null)
+            .map((c) => ({ longAxisMm: c!.longAxisMm!, ...(c!.shortAxisMm !== null ? { shortAxisMm: c!.shortAxisMm! } : {}) }));
+          if (pieces.length) target[l.label] = { fragments: pieces };
+          else if (cell.status === 'too-small' || cell.status === 'disappeared' || cell.status === 'not-evaluated') target[l.label] = { status: cell.status };
+        } else if (cell.status === 'measured') {
           target[l.label] = { ...(cell.longAxisMm !== null ? { longAxisMm: cell.longAxisMm } : {}), ...(cell.shortAxisMm !== null ? { shortAxisMm: cell.shortAxisMm } : {}) };
         } else if (cell.status === 'too-small' || cell.status === 'disappeared' || cell.status === 'not-evaluated') {
           target[l.label] = { status: cell.status };
         }
       } else if (l.recistRole === 'non-target') {
-        nonTarget[l.label] = cell.status === 'measured' ? 'present' : cell.status === 'too-small' ? 'present' : cell.status === 'disappeared' ? 'absent' : (cell.status as 'present');
+        if (mergedInto) nonTarget[l.label] = 'absent';
+        else if (cell.status) nonTarget[l.label] = cell.status === 'measured' ? 'present' : cell.status === 'too-small' ? 'present' : cell.status === 'disappeared' ? 'absent' : (cell.status as 'present');
       } else if (cell.status === 'measured' || cell.status === 'present') {
         newIds.push(l.label);
       }

@@ -63,5 +63,11 @@ export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
     const cell = cells[s.lesionId]?.[s.studyRowId];
     if (cell) cell.status = s.status;
   }
-  return { patientRowId, exams, lesions, cells, liverVolumeMl };
+  const lineage = db
+    .prepare(
+      `SELECT id, kind, parent_lesion_id AS parentLesionId, child_lesion_id AS childLesionId, study_id AS studyRowId
+       FROM lesion_lineage WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id`,
+    )
+    .all(patientRowId) as LesionTableData['lineage'];
+  return { patientRowId, exams, lesions, cells, liverVolumeMl, lineage };
 }

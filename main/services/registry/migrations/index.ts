@@ -1,6 +1,7 @@
 import { m0010Initial } from './0010-initial';
 import { m0020Lesions } from './0020-lesions';
 import { m0030Ai } from './0030-ai';
+import { m0050Lineage } from './0050-lineage';
 import { m0040Registration } from './0040-registration';
 
 export interface Migration {
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** In order. Add a file per migration and list it here. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions, m0030Ai, m0040Registration];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions, m0030Ai, m0040Registration, m0050Lineage];

@@ -63,6 +63,7 @@ function table(): LesionTableData {
       4: { 11: cell({ volumeMl: 3.5, status: 'present' }), 12: cell({ status: 'absent' }), 13: cell(), 14: cell() },
     },
     liverVolumeMl: {},
+    lineage: [],
   };
 }
 
