@@ -5,6 +5,7 @@
  *    full volume, peak memory of the server and of the page's renderer process
  *  - the registry at 10,000 patients × 5 exams × 10 lesions: opening a lesion table
  *  - follow-up registration of two 512×512×200 exams: @itk-wasm/elastix vs the native elastix CLI
+ *  - local AI: the shipped model on a 512×512×160 phantom CT through the whole pipeline
  * Reference timings are measured in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -17,13 +18,14 @@ import { LibraryService } from '../../main/services/libraryService';
 import { writePatient } from '../phantom/index';
 import { benchRegistry } from './registryBench';
 import { benchRegistration } from './registrationBench';
+import { benchInference } from './inferenceBench';
 import { assessLesionTable } from '../../main/services/lesions/lesionAssessment';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Comma-separated subset of: import, open, registry, registration (default: all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration').split(','));
+/** Comma-separated subset of: import, open, registry, registration, inference (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration,inference').split(','));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     );
   }
   if (ONLY.has('registration')) rows.push(...(await benchRegistration()));
+  if (ONLY.has('inference')) rows.push(...(await benchInference()));
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`\nLongitude benchmark — ${new Date().toISOString()} (${RUNS} runs, median, where repeated)`);
