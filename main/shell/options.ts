@@ -19,6 +19,16 @@ export function resolveHome(flag: string | undefined): string {
   return resolve(flag ?? process.env.LONGITUDE_HOME ?? join(homedir(), '.longitude'));
 }
 
+/**
+ * The app's own models folder: --models, else LONGITUDE_APP_MODELS_DIR, else undefined
+ * (the library service then uses resources/models). A test or a site points it at another
+ * folder of vetted models; the user's own models stay in <home>/models either way.
+ */
+export function resolveAppModelsDir(flag: string | undefined): string | undefined {
+  const dir = flag ?? process.env.LONGITUDE_APP_MODELS_DIR;
+  return dir ? resolve(dir) : undefined;
+}
+
 /** Minimal flag parser: --name value, --flag, positional arguments. */
 export function parseArgs(argv: string[], booleanFlags: string[] = []): { positional: string[]; flags: Record<string, string | true> } {
   const positional: string[] = [];

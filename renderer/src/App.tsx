@@ -5,6 +5,7 @@ import { SeriesBrowser } from './features/browser';
 import { ImportPanel } from './features/import';
 import { ViewerPanel } from './features/viewer';
 import { FollowUpDock } from './features/report';
+import { ModelPage } from './features/ai';
 
 export function App() {
   const api = useApi();
@@ -31,6 +32,8 @@ export function App() {
       <ViewerPanel />
       {/* Lesions, table and plots of the open series' patient (features/lesions, features/report). */}
       <FollowUpDock />
+      {/* The model page (validation, monitoring) over the reading area; the series stays loaded. */}
+      <ModelPage />
     </div>
   );
 }

@@ -9,18 +9,20 @@ import { appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
 import { formatPersonName } from '../../format';
 import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../lesions';
+import { AiPanel } from '../ai';
 import { LesionTableView } from './LesionTableView';
 import { PlotsView } from './Plots';
 import { responseClass } from './tableText';
 import './report.css';
 
-type Tab = 'lesions' | 'table' | 'plots';
+type Tab = 'lesions' | 'table' | 'plots' | 'ai';
 type Width = 'normal' | 'wide' | 'collapsed';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'lesions', label: 'Lesions' },
   { id: 'table', label: 'Table' },
   { id: 'plots', label: 'Plots' },
+  { id: 'ai', label: 'AI' },
 ];
 
 export function FollowUpDock() {
@@ -41,8 +43,8 @@ export function FollowUpDock() {
   if (width === 'collapsed') {
     return (
       <aside className="followup-dock collapsed" data-testid="followup-dock" data-width={width}>
-        <button type="button" className="dock-unfold" data-testid="dock-toggle" onClick={() => setWidth('normal')} title="Show lesions, table and plots">
-          ◂ Lesions · Table · Plots
+        <button type="button" className="dock-unfold" data-testid="dock-toggle" onClick={() => setWidth('normal')} title="Show lesions, table, plots and AI">
+          ◂ Lesions · Table · Plots · AI
         </button>
       </aside>
     );
@@ -101,8 +103,9 @@ export function FollowUpDock() {
       )}
       <div className="dock-body">
         {tab === 'lesions' && <LesionPanel patientRowId={patientRowId} data={data} loading={loading} error={error} currentStudyRowId={currentStudyRowId} />}
-        {tab !== 'lesions' && patientRowId === null && <div className="empty">Open a series: the table and plots of its patient appear here.</div>}
-        {tab !== 'lesions' && error && <div className="error">{error}</div>}
+        {tab === 'ai' && <AiPanel />}
+        {tab !== 'lesions' && tab !== 'ai' && patientRowId === null && <div className="empty">Open a series: the table and plots of its patient appear here.</div>}
+        {tab !== 'lesions' && tab !== 'ai' && error && <div className="error">{error}</div>}
         {tab === 'table' && data && <LesionTableView data={data} currentStudyRowId={currentStudyRowId} />}
         {tab === 'plots' && data && <PlotsView data={data} colourIndex={colourIndex} />}
       </div>

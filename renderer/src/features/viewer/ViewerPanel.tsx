@@ -5,11 +5,13 @@
  * together by table position. It owns the volumes of the open series; the views draw them
  * and the reading tools draw on them.
  */
+import { useMemo } from 'react';
 import { useApi } from '../../api';
 import { appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
 import { useGroup, viewportActions, viewportStore, type GroupId, type ViewKind } from '../../store/viewportStore';
 import { SegmentationBar, ToolNotice, useReadingTools } from '../tools';
+import { withProposalOverlay } from '../ai';
 import { SliceView, VolumeView, useVolumeImage, type LoadedVolume, type SliceTools } from '../../viewer';
 import { StatusBar } from './StatusBar';
 import { ViewerToolbar } from './ViewerToolbar';
@@ -79,7 +81,9 @@ export function ViewerPanel() {
   const comparing = layout === 'compare' && seriesId !== null && compareSeriesId !== null;
   const volume = useVolumeImage(api, 'a', seriesId);
   const volumeB = useVolumeImage(api, 'b', comparing ? compareSeriesId : null);
-  const { controller, sliceTools } = useReadingTools();
+  const { controller, sliceTools: readingTools } = useReadingTools();
+  // The AI proposals' masks are drawn over the lesion masks (one composition, kept stable).
+  const sliceTools = useMemo(() => withProposalOverlay(readingTools), [readingTools]);
   useLesionFocus(api);
 
   const cell = (view: ViewKind): string => `cell${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;

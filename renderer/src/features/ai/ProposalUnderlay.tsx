@@ -1,0 +1,116 @@
+/**
+ * The AI proposals' masks over a slice view: the model's own voxels, each drawn as the
+ * square it covers (as the lesion masks are), in the AI colour — an amber none of the
+ * lesion, liver or measurement colours is near — so a proposal is never mistaken for the
+ * reader's own mask. The selected proposal is filled and outlined strongly; the other
+ * undecided ones of the run are only outlined, thinly.
+ */
+import { useEffect, useRef } from 'react';
+import type { Vec3 } from '../../../../core/api/types';
+import { aiStore } from '../../store/aiStore';
+import { useStore } from '../../store/createStore';
+import type { SliceViewState } from '../../viewer/sliceTools';
+import { indexToLps, worldToCanvas } from '../../viewer/viewGeometry';
+import { colourLabels, inPlaneAxes, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from '../tools/maskSlice';
+import { proposalMask } from './proposalMasks';
+
+/** Amber: away from the liver's salmon, the lesions' pinks and blues and the measurement yellow. */
+export const PROPOSAL_RGB: [number, number, number] = [255, 150, 0];
+
+export function ProposalUnderlay({ view }: { view: SliceViewState }) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const scratchRef = useRef<HTMLCanvasElement | null>(null);
+  const overlays = useStore(aiStore, (s) => s.overlays);
+  const selected = useStore(aiStore, (s) => s.selectedProposalId);
+  const visible = useStore(aiStore, (s) => s.overlaysVisible);
+  const revision = useStore(aiStore, (s) => s.maskRevision);
+  const [w, h] = view.camera.viewportPx;
+  const dpr = window.devicePixelRatio || 1;
+  const mine = overlays.filter((o) => o.seriesId === view.seriesId);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    const ctx = canvas?.getContext('2d');
+    if (!canvas || !ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    canvas.dataset.maskPixels = '0';
+    canvas.dataset.selectedPixels = '0';
+    if (!visible) return;
+    const { geometry, sliceIndex } = view;
+    const axis = view.camera.frame.sliceAxis as SliceAxis;
+    const [iw, ih] = sliceImageSize(geometry.dims, axis);
+    const labelImage = new Uint8Array(iw * ih);
+    // Label 1: the other proposals; label 2: the selected one, written last so it wins.
+    const ordered = [...overlays.filter((o) => o.seriesId === view.seriesId && o.proposalId !== selected), ...overlays.filter((o) => o.seriesId === view.seriesId && o.proposalId === selected)];
+    let pixels = 0;
+    let selectedPixels = 0;
+    for (const o of ordered) {
+      const sparse = proposalMask(o.proposalId);
+      if (!sparse) continue;
+      const n = sparseSliceInto(sparse, geometry.dims, axis, sliceIndex, labelImage, o.proposalId === selected ? 2 : 1);
+      pixels += n;
+      if (o.proposalId === selected) selectedPixels = n;
+    }
+    canvas.dataset.maskPixels = String(pixels);
+    canvas.dataset.selectedPixels = String(selectedPixels);
+    if (pixels === 0) return;
+
+    const colours: [number, number, number, number][] = [
+      [0, 0, 0, 0],
+      // The undecided ones only outlined: the image under them stays readable.
+      [...PROPOSAL_RGB, 0],
+      [...PROPOSAL_RGB, 1],
+    ];
+    const rgba = new Uint8ClampedArray(iw * ih * 4);
+    colourLabels(labelImage, iw, ih, colours, rgba, 90);
+    const scratch = scratchRef.current ?? document.createElement('canvas');
+    scratchRef.current = scratch;
+    scratch.width = iw;
+    scratch.height = ih;
+    scratch.getContext('2d')!.putImageData(new ImageData(rgba, iw, ih), 0, 0);
+
+    // Voxel (a, b) of the slice → canvas pixels, from three voxel centres (as the lesion masks).
+    const [a, b] = inPlaneAxes(axis);
+    const ijk = (ia: number, ib: number): Vec3 => {
+      const v: Vec3 = [0, 0, 0];
+      v[axis] = sliceIndex;
+      v[a] = ia;
+      v[b] = ib;
+      return v;
+    };
+    const o = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 0)));
+    const ea = worldToCanvas(view.camera, indexToLps(geometry, ijk(1, 0)));
+    const eb = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 1)));
+    ctx.imageSmoothingEnabled = false;
+    ctx.setTransform(dpr * (ea[0] - o[0]), dpr * (ea[1] - o[1]), dpr * (eb[0] - o[0]), dpr * (eb[1] - o[1]), dpr * o[0], dpr * o[1]);
+    ctx.drawImage(scratch, -0.5, -0.5);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const toCanvas = (x: number, y: number): [number, number] => [o[0] + x * (ea[0] - o[0]) + y * (eb[0] - o[0]), o[1] + x * (ea[1] - o[1]) + y * (eb[1] - o[1])];
+    for (const [label, segs] of labelEdges(labelImage, iw, ih)) {
+      const strong = label === 2;
+      ctx.lineWidth = strong ? 2 : 1;
+      ctx.strokeStyle = `rgba(${PROPOSAL_RGB.join(', ')}, ${strong ? 1 : 0.7})`;
+      ctx.beginPath();
+      for (let s = 0; s < segs.length; s += 4) {
+        const [x0, y0] = toCanvas(segs[s], segs[s + 1]);
+        const [x1, y1] = toCanvas(segs[s + 2], segs[s + 3]);
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x1, y1);
+      }
+      ctx.stroke();
+    }
+  }, [view, overlays, selected, visible, revision, dpr, w, h, mine.length]);
+
+  if (mine.length === 0) return null;
+  return (
+    <canvas
+      ref={canvasRef}
+      className="mask-layer proposal-layer"
+      data-testid={`proposal-layer-${view.kind}${view.group === 'b' ? '-b' : ''}`}
+      width={Math.max(1, Math.round(w * dpr))}
+      height={Math.max(1, Math.round(h * dpr))}
+      style={{ width: w, height: h }}
+    />
+  );
+}
