@@ -393,6 +393,8 @@ export interface ValidateModelInput {
   iouThreshold?: number;
   /** Count only reference lesions at least this long (mm, default 10; 0 = all). */
   minLesionDiameterMm?: number;
+  /** Predicted lesion components smaller than this are dropped, as from proposals (mL, default 0.05). */
+  minLesionVolumeMl?: number;
   /** Bootstrap resamples for the 95% confidence intervals (default 1000). */
   bootstrapResamples?: number;
   seed?: number;

@@ -121,3 +121,10 @@ export interface RecistAssessment {
   bestOverallResponse: OverallResponse;
   bestOverallResponseExplanation: string[];
 }
+
+/**
+ * Lesion types that are not tumour. RECIST 1.1 §3.1.3: simple cysts are not malignant
+ * lesions (neither measurable nor non-measurable disease); hemangiomas and FNH are benign
+ * too. They are followed in the registry but left out of the assessment.
+ */
+export const BENIGN_LESION_TYPES: ReadonlySet<string> = new Set(['cyst', 'hemangioma', 'FNH']);

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { BINARY_METHODS, isApiMethod, type ApiMethod } from '../../core/api/contract';
 import { CONTENT_SECURITY_POLICY } from '../server/server';
 import { LibraryService } from '../services/libraryService';
-import { appVersion, parseArgs, resolveHome } from '../shell/options';
+import { appVersion, parseArgs, resolveAppModelsDir, resolveHome } from '../shell/options';
 
 const CALL_CHANNEL = 'longitude:call';
 const EVENT_CHANNEL = 'longitude:event';
@@ -58,6 +58,7 @@ app.whenReady().then(async () => {
     homeDir,
     mode: 'electron',
     version: appVersion(),
+    appModelsDir: resolveAppModelsDir(typeof flags.models === 'string' ? flags.models : undefined),
     pickImportPaths: async () => {
       const r = await dialog.showOpenDialog(mainWindow!, {
         title: 'Import DICOM',

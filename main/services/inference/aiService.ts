@@ -22,6 +22,7 @@ import type {
 } from '../../../core/api/types';
 import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/maskRle';
 import type { ProposalDraft } from '../../../core/inference';
+import { BENIGN_LESION_TYPES } from '../../../core/recist/types';
 import { overlapOfLabels } from '../../../core/metrics/overlap';
 import type { Db } from '../registry/db';
 import * as lesions from '../lesions/lesionStore';
@@ -362,9 +363,10 @@ export class AiService {
    * Default RECIST 1.1 role of an accepted lesion (Eisenhauer et al., Eur J Cancer
    * 2009;45:228–247): a measurable lesion (long axis ≥ 10 mm) becomes a target while the
    * patient has fewer than 5 targets and fewer than 2 in the organ; otherwise non-target.
-   * The radiologist can change it.
+   * A benign type (cyst, hemangioma, FNH) is never a target. The radiologist can change it.
    */
-  private defaultRole(patientRowId: number, site: string, longAxisMm: number | null): LesionFields['recistRole'] {
+  private defaultRole(patientRowId: number, site: string, longAxisMm: number | null, lesionType: string | null): LesionFields['recistRole'] {
+    if (lesionType !== null && BENIGN_LESION_TYPES.has(lesionType)) return 'non-target';
     if (longAxisMm === null || longAxisMm < 10) return 'non-target';
     const live = lesions.listLesions(this.db, patientRowId).filter((l) => l.recistRole === 'target');
     return live.length < 5 && live.filter((l) => l.site === site).length < 2 ? 'target' : 'non-target';
@@ -395,7 +397,7 @@ export class AiService {
             lesion = lesions.createLesion(this.db, patientId, {
               site,
               lesionType: (p.lesionType as LesionFields['lesionType']) ?? 'indeterminate',
-              recistRole: this.defaultRole(patientId, site, p.longAxisMm),
+              recistRole: this.defaultRole(patientId, site, p.longAxisMm, p.lesionType),
               notes: `AI proposal ${p.id}: ${run.modelId} ${run.modelVersion}, p = ${p.meanProbability.toFixed(2)}`,
               ...input.fields,
             });

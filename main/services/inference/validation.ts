@@ -71,6 +71,29 @@ function mean(values: number[]): number {
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
+/**
+ * The prediction as the radiologist is shown it: lesion components smaller than the run's
+ * minimum volume are dropped (set to background), as they are from the proposals.
+ */
+export function dropSmallLesions(labels: Uint8Array, geometry: Parameters<typeof lesionDetection>[2], lesionValues: number[], minVolumeMl: number): Uint8Array {
+  if (!(minVolumeMl > 0) || lesionValues.length === 0) return labels;
+  const isLesion = new Uint8Array(256);
+  for (const v of lesionValues) isLesion[v] = 1;
+  const mask = new Uint8Array(labels.length);
+  for (let i = 0; i < labels.length; i++) mask[i] = isLesion[labels[i]];
+  const cc = connectedComponents3d(mask, geometry, { connectivity: 26 });
+  const small = new Set(cc.components.filter((c) => c.volumeMl < minVolumeMl).map((c) => c.id));
+  if (small.size === 0 || !cc.box) return labels;
+  const out = labels.slice();
+  const [nx, ny] = geometry.dims;
+  const b = cc.box;
+  let p = 0;
+  for (let k = b.min[2]; k <= b.max[2]; k++)
+    for (let j = b.min[1]; j <= b.max[1]; j++)
+      for (let i = b.min[0]; i <= b.max[0]; i++, p++) if (small.has(cc.labels[p])) out[(k * ny + j) * nx + i] = 0;
+  return out;
+}
+
 /** Metrics of one case from its reference and the model's labels. */
 export function caseMetrics(
   c: { id: string; patientId: string; referenceFile: string },
@@ -295,6 +318,7 @@ export class ValidationService {
       split: input.split,
       iouThreshold: input.iouThreshold ?? 0.1,
       minLesionDiameterMm: input.minLesionDiameterMm ?? 10,
+      minLesionVolumeMl: input.minLesionVolumeMl ?? 0.05,
       bootstrapResamples: input.bootstrapResamples ?? 1000,
       seed: input.seed ?? 1,
     };
@@ -338,8 +362,10 @@ export class ValidationService {
           const series = await loadCaseSeries(c);
           const ref = await loadReference(c, series, manifest, labelMap);
           const t = performance.now();
-          const r = await this.deps.host.run({ modelPath, manifest, volume: series.voxels, geometry: series.geometry, options: { returnLabels: true } }).promise;
-          const w = caseMetrics(c, ref.labels, r.labels!, series.geometry, manifest, r.drafts, {
+          const r = await this.deps.host.run({ modelPath, manifest, volume: series.voxels, geometry: series.geometry, options: { returnLabels: true, minLesionVolumeMl: parameters.minLesionVolumeMl } }).promise;
+          const lesionValues = manifest.labels.filter((l) => labelRole(l) === 'lesion').map((l) => l.value);
+          const predicted = dropSmallLesions(r.labels!, series.geometry, lesionValues, parameters.minLesionVolumeMl);
+          const w = caseMetrics(c, ref.labels, predicted, series.geometry, manifest, r.drafts, {
             minIou: parameters.iouThreshold,
             minDiameterMm: parameters.minLesionDiameterMm,
             provider: r.provider,

@@ -51,6 +51,15 @@ describe('RECIST 1.1 from the lesion table with lineage', () => {
     expect(a.recist!.timepoints[1].sumMm).toBeCloseTo(57, 9);
   });
 
+  it('leaves benign lesions (a simple cyst) out of RECIST 1.1', () => {
+    const t = table();
+    t.lesions[2] = { ...lesion(3, 'L3', 'non-target'), lesionType: 'cyst' };
+    t.lineage.pop();
+    const { recistCase } = recistCaseFromTable(t);
+    expect(recistCase.lesions.map((l) => l.id)).toEqual(['L1', 'L2']);
+    expect(recistCase.timepoints[0].nonTarget).toEqual({});
+  });
+
   it('a target coalesced into another target is recorded as merged into it', () => {
     const t = table();
     t.lesions[2] = lesion(3, 'L3', 'target');

@@ -3,7 +3,7 @@
  * measured; core/recist and core/volumetry decide what it means.
  */
 import type { LesionTableAssessment, LesionVolumetry } from '../../../core/api/types';
-import { assessRecist, validateRecistCase, type RecistAssessment, type RecistCase, type RecistTimepoint } from '../../../core/recist';
+import { assessRecist, BENIGN_LESION_TYPES, validateRecistCase, type RecistAssessment, type RecistCase, type RecistTimepoint } from '../../../core/recist';
 import { growthBetween, tumorBurdenPct } from '../../../core/volumetry';
 
 export type { LesionTableAssessment, LesionVolumetry } from '../../../core/api/types';
@@ -34,7 +34,8 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
     return a !== null && a !== undefined && b !== null && b !== undefined ? a >= b : studyRowId === from;
   };
   const fragmentIds = new Set(t.lineage.filter((x) => x.kind === 'split').map((x) => x.childLesionId));
-  const lesionsInCase = t.lesions.filter((l) => !fragmentIds.has(l.id));
+  // Benign lesions (simple cysts, …) are followed, not assessed.
+  const lesionsInCase = t.lesions.filter((l) => !fragmentIds.has(l.id) && !BENIGN_LESION_TYPES.has(l.lesionType));
   const lesions = lesionsInCase.map((l) => ({ id: l.label, organ: ORGAN[l.site] ?? l.site, role: l.recistRole, lymphNode: l.lymphNode }));
   const timepoints: RecistTimepoint[] = [];
   const studyRowIds: number[] = [];
