@@ -2,7 +2,9 @@
  * Linking two viewport groups (baseline and follow-up). Without registration the exams
  * are linked by table position: the slice at the same LPS z (head–feet) coordinate, each
  * group keeping its own in-plane position. A registration result plugs in as an affine
- * transform between the exams' patient coordinates, with no change to the callers.
+ * transform between the exams' patient coordinates, with no change to the callers
+ * (features/followup chooses it from the stored registrations and its direction: a stored
+ * registration maps baseline → follow-up, and either exam may be group a).
  */
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
 import { clampToVolume, dot, sub, viewFrame, volumeCenterLps, type SliceViewKind } from './viewGeometry';
@@ -61,6 +63,15 @@ export function syncedCursor(
   }
   const m = direction === 'aToB' ? transform.matrixAtoB : invertAffine(transform.matrixAtoB);
   return clampToVolume(targetGeometry, applyAffine(m, sourceLps));
+}
+
+/**
+ * The place in the target group's exam that corresponds to `sourceLps` (unclamped), or null
+ * when the exams are linked by table position only (no registration: no corresponding place).
+ */
+export function correspondingPoint(transform: ExamTransform, direction: 'aToB' | 'bToA', sourceLps: Vec3): Vec3 | null {
+  if (transform.kind !== 'affine') return null;
+  return applyAffine(direction === 'aToB' ? transform.matrixAtoB : invertAffine(transform.matrixAtoB), sourceLps);
 }
 
 /** The pan (mm along screen right and up) that puts `lps` at the centre of a view. */

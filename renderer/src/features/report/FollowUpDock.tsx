@@ -1,7 +1,8 @@
 /**
  * The follow-up dock to the right of the viewer: "Lesions" (list, edit, status, history),
+ * "Follow-up" (registration to the baseline, lesion matching and its review queue),
  * "Table" (lesions × exams with RECIST 1.1 and volumetry) and "Plots". One fetch of the
- * lesion table feeds all three. It can be widened for a tumor board or folded away so the
+ * lesion table feeds them. It can be widened for a tumor board or folded away so the
  * 2×2 viewer gets the whole width back.
  */
 import { useMemo, useState } from 'react';
@@ -10,16 +11,18 @@ import { useStore } from '../../store/createStore';
 import { formatPersonName } from '../../format';
 import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../lesions';
 import { AiPanel } from '../ai';
+import { FollowUpPanel } from '../followup';
 import { LesionTableView } from './LesionTableView';
 import { PlotsView } from './Plots';
 import { responseClass } from './tableText';
 import './report.css';
 
-type Tab = 'lesions' | 'table' | 'plots' | 'ai';
+type Tab = 'lesions' | 'followup' | 'table' | 'plots' | 'ai';
 type Width = 'normal' | 'wide' | 'collapsed';
 
 const TABS: { id: Tab; label: string }[] = [
   { id: 'lesions', label: 'Lesions' },
+  { id: 'followup', label: 'Follow-up' },
   { id: 'table', label: 'Table' },
   { id: 'plots', label: 'Plots' },
   { id: 'ai', label: 'AI' },
@@ -43,8 +46,8 @@ export function FollowUpDock() {
   if (width === 'collapsed') {
     return (
       <aside className="followup-dock collapsed" data-testid="followup-dock" data-width={width}>
-        <button type="button" className="dock-unfold" data-testid="dock-toggle" onClick={() => setWidth('normal')} title="Show lesions, table, plots and AI">
-          ◂ Lesions · Table · Plots · AI
+        <button type="button" className="dock-unfold" data-testid="dock-toggle" onClick={() => setWidth('normal')} title="Show lesions, follow-up, table, plots and AI">
+          ◂ Lesions · Follow-up · Table · Plots · AI
         </button>
       </aside>
     );
@@ -104,7 +107,8 @@ export function FollowUpDock() {
       <div className="dock-body">
         {tab === 'lesions' && <LesionPanel patientRowId={patientRowId} data={data} loading={loading} error={error} currentStudyRowId={currentStudyRowId} />}
         {tab === 'ai' && <AiPanel />}
-        {tab !== 'lesions' && tab !== 'ai' && patientRowId === null && <div className="empty">Open a series: the table and plots of its patient appear here.</div>}
+        {tab === 'followup' && <FollowUpPanel patientRowId={patientRowId} data={data} currentStudyRowId={currentStudyRowId} />}
+        {(tab === 'table' || tab === 'plots') && patientRowId === null && <div className="empty">Open a series: the table and plots of its patient appear here.</div>}
         {tab !== 'lesions' && tab !== 'ai' && error && <div className="error">{error}</div>}
         {tab === 'table' && data && <LesionTableView data={data} currentStudyRowId={currentStudyRowId} />}
         {tab === 'plots' && data && <PlotsView data={data} colourIndex={colourIndex} />}

@@ -1,6 +1,7 @@
 /**
  * Side-by-side reading of two exams of the patient: which series to compare the open one
- * with, the layout switch, and whether scrolling one exam scrolls the other.
+ * with, the layout switch, and whether scrolling one exam scrolls the other — through their
+ * registration when there is one (features/followup), else by table position.
  */
 import { useEffect, useState } from 'react';
 import { useApi } from '../../api';
@@ -8,6 +9,7 @@ import { appStore } from '../../store/appStore';
 import { useStore } from '../../store/createStore';
 import { lesionSelection } from '../../store/lesionStore';
 import { viewportActions, viewportStore } from '../../store/viewportStore';
+import { CompareLinkLabel, useRegistrationSync } from '../followup';
 
 interface CompareOption {
   seriesId: number;
@@ -25,6 +27,7 @@ export function CompareControls() {
   const compareSeriesId = useStore(viewportStore, (s) => s.compareSeriesId);
   const syncScroll = useStore(viewportStore, (s) => s.syncScroll);
   const [options, setOptions] = useState<CompareOption[] | null>(null);
+  useRegistrationSync();
 
   useEffect(() => {
     setOptions(null);
@@ -73,7 +76,7 @@ export function CompareControls() {
         data-testid="layout-compare"
         aria-pressed={layout === 'compare'}
         disabled={!available && layout !== 'compare'}
-        title={available ? 'Baseline and follow-up side by side, scrolled together by table position' : 'The patient has no other CT series to compare with'}
+        title={available ? 'Baseline and follow-up side by side, scrolled together (through their registration when there is one, else by table position)' : 'The patient has no other CT series to compare with'}
         onClick={toggle}
       >
         Compare
@@ -94,11 +97,12 @@ export function CompareControls() {
         ))}
       </select>
       {layout === 'compare' && (
-        <label className="compare-sync" title="Scrolling one exam shows the same table position (z) in the other">
+        <label className="compare-sync" title="Scrolling one exam shows the same place in the other: through the registration, or the same table position (z) without one">
           <input type="checkbox" data-testid="sync-scroll" checked={syncScroll} onChange={(e) => viewportActions.setSyncScroll(e.target.checked)} />
           Link scroll
         </label>
       )}
+      {layout === 'compare' && syncScroll && <CompareLinkLabel />}
     </div>
   );
 }

@@ -2,7 +2,7 @@
  * The reading area: toolbar, the views and the status bar. One exam: a 2×2 grid (axial,
  * coronal, sagittal, 3D). Two exams: two viewport groups side by side (axial above,
  * coronal and sagittal below), each with its own volume, crosshair and framing, scrolled
- * together by table position. It owns the volumes of the open series; the views draw them
+ * together through their registration, or by table position without one. It owns the volumes of the open series; the views draw them
  * and the reading tools draw on them.
  */
 import { useMemo } from 'react';
@@ -12,6 +12,7 @@ import { useStore } from '../../store/createStore';
 import { useGroup, viewportActions, viewportStore, type GroupId, type ViewKind } from '../../store/viewportStore';
 import { SegmentationBar, ToolNotice, useReadingTools } from '../tools';
 import { withProposalOverlay } from '../ai';
+import { withLandmarkPicking } from '../followup';
 import { SliceView, VolumeView, useVolumeImage, type LoadedVolume, type SliceTools } from '../../viewer';
 import { StatusBar } from './StatusBar';
 import { ViewerToolbar } from './ViewerToolbar';
@@ -82,8 +83,9 @@ export function ViewerPanel() {
   const volume = useVolumeImage(api, 'a', seriesId);
   const volumeB = useVolumeImage(api, 'b', comparing ? compareSeriesId : null);
   const { controller, sliceTools: readingTools } = useReadingTools();
-  // The AI proposals' masks are drawn over the lesion masks (one composition, kept stable).
-  const sliceTools = useMemo(() => withProposalOverlay(readingTools), [readingTools]);
+  // The AI proposals' masks are drawn over the lesion masks, and the follow-up's landmark
+  // picking takes clicks while it is on (one composition, kept stable).
+  const sliceTools = useMemo(() => withLandmarkPicking(withProposalOverlay(readingTools)), [readingTools]);
   useLesionFocus(api);
 
   const cell = (view: ViewKind): string => `cell${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;

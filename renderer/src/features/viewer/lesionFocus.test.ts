@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../../core/api/types';
-import { latestMeasurementOn, measurementCentreLps } from './lesionFocus';
+import { TABLE_POSITION } from '../../viewer/groupSync';
+import { focusTargets, latestMeasurementOn, measurementCentreLps } from './lesionFocus';
 
 const m = (id: number, seriesId: number, updatedAt: string, z = 10): Measurement => ({
   id,
@@ -28,5 +29,18 @@ describe('lesion focus', () => {
 
   it('centres on the middle of the measurement, on its slice', () => {
     expect(measurementCentreLps(m(1, 7, 'x', 55))).toEqual([20, 0, 55]);
+  });
+
+  it('through a registration, an exam without a measurement of the lesion centres on the corresponding place', () => {
+    // Group a is the follow-up (opened), group b the baseline; the registration maps
+    // baseline → follow-up by a 12 mm shift to the left and 20 mm up, so a→b is its inverse.
+    const aToB = [1, 0, 0, -12, 0, 1, 0, 0, 0, 0, 1, -20, 0, 0, 0, 1];
+    const registered = { kind: 'affine' as const, matrixAtoB: aToB };
+    // Measured on the baseline only (a lesion not yet read on the follow-up).
+    expect(focusTargets({ a: null, b: [10, 5, 40] }, registered)).toEqual({ a: [22, 5, 60], b: [10, 5, 40] });
+    // Measured on both: each exam shows its own measurement, whatever the registration says.
+    expect(focusTargets({ a: [0, 0, 0], b: [10, 5, 40] }, registered)).toEqual({ a: [0, 0, 0], b: [10, 5, 40] });
+    // By table position there is no corresponding place: that exam stays where it is.
+    expect(focusTargets({ a: null, b: [10, 5, 40] }, TABLE_POSITION)).toEqual({ a: null, b: [10, 5, 40] });
   });
 });
