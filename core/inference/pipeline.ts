@@ -7,7 +7,7 @@
  *  1. crop to the body (voxels above −500 HU, plus a margin): air costs windows, not information;
  *  2. resample the crop to the model's spacing (trilinear), keeping the series' direction;
  *  3. normalize as the manifest says (CT clip + z-score, z-score, linear scale or none);
- *  4. pad to at least one patch, slide windows with the manifest's overlap, run them in
+ *  4. pad to at least one patch (with air), slide windows with the manifest's overlap, run them in
  *     batches, optionally mirrored (test-time augmentation), apply the output activation
  *     per window and blend with Gaussian importance;
  *  5. back to the series grid: each series voxel takes the label of the probabilities
@@ -198,7 +198,10 @@ export async function runSegmentation(
   const modelDims = modelGeometry.dims;
   if (manifest.input.orientation === 'RAS') image = flipAxes(image, modelDims, RAS_FLIP);
   const patch = manifest.input.patchSize;
-  const padded = padToAtLeast(image, modelDims, patch, 0);
+  // Padding is air, normalized like the image (nnU-Net pads with 0, but crops to the body
+  // first, so its padding is outside the body too; for CT z-score 0 would read as liver).
+  const fill = manifest.input.normalization.type === 'zscore' ? 0 : normalizeFor(manifest, Float32Array.of(-1000))[0];
+  const padded = padToAtLeast(image, modelDims, patch, fill);
   image = new Float32Array(0);
   const tPre = now();
   cancelled();

@@ -9,7 +9,7 @@ import type { ModelManifest } from '../../../core/models/manifest';
 import { writePatient } from '../../../tools/phantom/index';
 import { LibraryService } from '../libraryService';
 import { writeNiftiGz } from '../nifti/niftiFile';
-import { caseMetrics, overallMetrics, selectCases } from './validation';
+import { asProposed, caseMetrics, overallMetrics, selectCases } from './validation';
 
 const TESTDATA = fileURLToPath(new URL('./testdata', import.meta.url));
 const DCMQI = join(__dirname, '..', '..', '..', '..', 'shared', 'data', 'dcmqi');
@@ -104,6 +104,17 @@ describe('caseMetrics and overallMetrics (known answers)', () => {
     expect(c.auc!.value).toBe(1);
     // Liver was empty in both cases: left out of its mean.
     expect(o.structures.find((s) => s.name === 'liver')!.cases).toBe(0);
+  });
+
+  it('judges the prediction as proposed: small lesion blobs dropped, the organ its largest component with its lesions', () => {
+    // Row of 12: liver 0–4 with a metastasis at 2, a stray liver blob at 8–9, a lone cyst voxel at 11.
+    const labels = Uint8Array.from([1, 1, 2, 1, 1, 0, 0, 0, 1, 1, 0, 3]);
+    const g1: VolumeGeometry = { dims: [12, 1, 1], spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: ID };
+    // 0.0005 mL: the metastasis (1 voxel = 0.001 mL) stays, nothing smaller exists → only the organ rule acts.
+    expect(Array.from(asProposed(labels, g1, twoClassManifest(), 0.0005))).toEqual([1, 1, 2, 1, 1, 0, 0, 0, 0, 0, 0, 3]);
+    // 0.002 mL: both one-voxel lesions go; in one row the emptied voxel cuts the liver in two
+    // equal pieces, and the first found is kept.
+    expect(Array.from(asProposed(labels, g1, twoClassManifest(), 0.002))).toEqual([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('selects cases by patient: fractions and folds, reproducibly', () => {

@@ -71,26 +71,45 @@ function mean(values: number[]): number {
 
 const nullIfNaN = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
-/**
- * The prediction as the radiologist is shown it: lesion components smaller than the run's
- * minimum volume are dropped (set to background), as they are from the proposals.
- */
-export function dropSmallLesions(labels: Uint8Array, geometry: Parameters<typeof lesionDetection>[2], lesionValues: number[], minVolumeMl: number): Uint8Array {
-  if (!(minVolumeMl > 0) || lesionValues.length === 0) return labels;
-  const isLesion = new Uint8Array(256);
-  for (const v of lesionValues) isLesion[v] = 1;
-  const mask = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) mask[i] = isLesion[labels[i]];
-  const cc = connectedComponents3d(mask, geometry, { connectivity: 26 });
-  const small = new Set(cc.components.filter((c) => c.volumeMl < minVolumeMl).map((c) => c.id));
-  if (small.size === 0 || !cc.box) return labels;
-  const out = labels.slice();
+/** Set to 0 the voxels with a value in `values` that belong to the chosen components. */
+function clearComponents(out: Uint8Array, cc: ReturnType<typeof connectedComponents3d>, ids: Set<number>, geometry: Parameters<typeof lesionDetection>[2], values: Uint8Array): void {
+  if (ids.size === 0 || !cc.box) return;
   const [nx, ny] = geometry.dims;
   const b = cc.box;
   let p = 0;
   for (let k = b.min[2]; k <= b.max[2]; k++)
     for (let j = b.min[1]; j <= b.max[1]; j++)
-      for (let i = b.min[0]; i <= b.max[0]; i++, p++) if (small.has(cc.labels[p])) out[(k * ny + j) * nx + i] = 0;
+      for (let i = b.min[0]; i <= b.max[0]; i++, p++) {
+        const o = (k * ny + j) * nx + i;
+        if (ids.has(cc.labels[p]) && values[out[o]]) out[o] = 0;
+      }
+}
+
+/**
+ * The prediction as the radiologist is shown it: lesion components smaller than the run's
+ * minimum volume are dropped, as they are from the proposals, and an organ is its largest
+ * component (with the lesions it holds), as its proposal is.
+ */
+export function asProposed(labels: Uint8Array, geometry: Parameters<typeof lesionDetection>[2], manifest: ModelManifest, minLesionVolumeMl: number): Uint8Array {
+  const lesionValues = manifest.labels.filter((l) => labelRole(l) === 'lesion').map((l) => l.value);
+  const organValues = manifest.labels.filter((l) => labelRole(l) === 'organ').map((l) => l.value);
+  const out = labels.slice();
+  const isLesion = new Uint8Array(256);
+  for (const v of lesionValues) isLesion[v] = 1;
+  if (minLesionVolumeMl > 0 && lesionValues.length) {
+    const mask = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++) mask[i] = isLesion[out[i]];
+    const cc = connectedComponents3d(mask, geometry, { connectivity: 26 });
+    clearComponents(out, cc, new Set(cc.components.filter((c) => c.volumeMl < minLesionVolumeMl).map((c) => c.id)), geometry, isLesion);
+  }
+  for (const v of organValues) {
+    const organOnly = new Uint8Array(256);
+    organOnly[v] = 1;
+    const mask = new Uint8Array(out.length);
+    for (let i = 0; i < out.length; i++) mask[i] = out[i] === v || isLesion[out[i]] ? 1 : 0;
+    const cc = connectedComponents3d(mask, geometry, { connectivity: 26 });
+    clearComponents(out, cc, new Set(cc.components.slice(1).map((c) => c.id)), geometry, organOnly);
+  }
   return out;
 }
 
@@ -363,8 +382,7 @@ export class ValidationService {
           const ref = await loadReference(c, series, manifest, labelMap);
           const t = performance.now();
           const r = await this.deps.host.run({ modelPath, manifest, volume: series.voxels, geometry: series.geometry, options: { returnLabels: true, minLesionVolumeMl: parameters.minLesionVolumeMl } }).promise;
-          const lesionValues = manifest.labels.filter((l) => labelRole(l) === 'lesion').map((l) => l.value);
-          const predicted = dropSmallLesions(r.labels!, series.geometry, lesionValues, parameters.minLesionVolumeMl);
+          const predicted = asProposed(r.labels!, series.geometry, manifest, parameters.minLesionVolumeMl);
           const w = caseMetrics(c, ref.labels, predicted, series.geometry, manifest, r.drafts, {
             minIou: parameters.iouThreshold,
             minDiameterMm: parameters.minLesionDiameterMm,
