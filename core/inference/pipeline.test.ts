@@ -4,7 +4,7 @@ import { decodeMaskRle, encodeMaskRle } from '../api/maskRle';
 import { indexToLps } from '../dicom/geometry';
 import type { ModelManifest } from '../models/manifest';
 import { connectedComponents3d } from '../segmentation';
-import { bodyBox, CancelledError, channelLabels, runSegmentation, type InferFn } from './pipeline';
+import { bodyBox, CancelledError, channelLabels, probabilitiesToGrid, runSegmentation, type InferFn } from './pipeline';
 import { componentRle, extractProposals } from './proposals';
 import { slidingWindowStarts } from './slidingWindow';
 
@@ -190,6 +190,65 @@ describe('runSegmentation', () => {
     const m = manifest();
     await expect(runSegmentation(v, g, m, async () => new Float32Array(3))).rejects.toThrow(/model "test" returned 3 values/);
     await expect(runSegmentation(v, g, manifest({ channels: 2 }), voxelwise(3, [8, 8, 8]))).rejects.toThrow(/2 input channels/);
+  });
+});
+
+describe('probabilitiesToGrid', () => {
+  it('the per-axis fast path gives exactly what the general path gives', () => {
+    const model: VolumeGeometry = { dims: [9, 7, 5], spacingMm: [2, 2, 3], originMm: [-3, 1, 2], direction: ID };
+    const series: VolumeGeometry = { dims: [25, 19, 17], spacingMm: [0.7, 0.75, 0.9], originMm: [-4, 0, 1], direction: ID };
+    const mv = 9 * 7 * 5;
+    const probs = new Float32Array(3 * mv);
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let v = 0; v < mv; v++) {
+      const a = rand();
+      const b = rand() * (1 - a);
+      probs[v] = a;
+      probs[mv + v] = b;
+      probs[2 * mv + v] = 1 - a - b;
+    }
+    const box = { min: [1, 2, 0] as Vec3, max: [23, 18, 15] as Vec3 };
+    const fast = probabilitiesToGrid(probs, [0, 1, 2], 'softmax', model, series, box);
+    const general = probabilitiesToGrid(probs, [0, 1, 2], 'softmax', model, series, box, { separable: false });
+    expect(Array.from(fast)).toEqual(Array.from(general));
+    expect(new Set(fast).size).toBe(3);
+  });
+});
+
+describe('organ proposals', () => {
+  it('are the largest organ body with its lesions, without separate blobs', async () => {
+    // A 24×20×12 body: "liver" (bright, 300 HU) block with a dark lesion inside, and a
+    // separate small bright blob far from it.
+    const dims: Vec3 = [24, 20, 12];
+    const g: VolumeGeometry = { dims, spacingMm: [1, 1, 1], originMm: [0, 0, 0], direction: ID };
+    const v = new Int16Array(24 * 20 * 12).fill(120);
+    const at = (i: number, j: number, k: number) => (k * 20 + j) * 24 + i;
+    let organ = 0;
+    for (let k = 2; k < 10; k++)
+      for (let j = 2; j < 12; j++)
+        for (let i = 2; i < 12; i++) {
+          v[at(i, j, k)] = i >= 5 && i < 8 && j >= 5 && j < 8 && k >= 4 && k < 7 ? 0 : 300;
+          organ++;
+        }
+    for (const [i, j, k] of [[20, 17, 9], [21, 17, 9]]) v[at(i, j, k)] = 300;
+    const m: ModelManifest = {
+      ...manifest(),
+      labels: [
+        { value: 0, name: 'background', role: 'background' },
+        { value: 1, name: 'dark', role: 'lesion', lesionType: 'cyst' },
+        { value: 2, name: 'organ', role: 'organ' },
+      ],
+    };
+    const r = await runSegmentation(v, g, m, voxelwise(3, m.input.patchSize), { cropToBody: false });
+    const organDraft = extractProposals(r, g, m).find((d) => d.kind === 'organ')!;
+    expect(organDraft.voxelCount).toBe(organ);
+    const mask = decodeMaskRle(organDraft.mask);
+    expect(organDraft.mask).toEqual(encodeMaskRle(mask));
+    expect(mask[at(21, 17, 9)]).toBe(0);
+    expect(mask[at(6, 6, 5)]).toBe(1); // the lesion inside counts for the organ
+    expect(organDraft.box).toEqual({ min: [2, 2, 2], max: [11, 11, 9] });
+    expect(organDraft.centroidLps[0]).toBeCloseTo(6.5, 9);
   });
 });
 

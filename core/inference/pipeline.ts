@@ -8,8 +8,8 @@
  *  2. resample the crop to the model's spacing (trilinear), keeping the series' direction;
  *  3. normalize as the manifest says (CT clip + z-score, z-score, linear scale or none);
  *  4. pad to at least one patch (with air), slide windows with the manifest's overlap, run them in
- *     batches, optionally mirrored (test-time augmentation), apply the output activation
- *     per window and blend with Gaussian importance;
+ *     batches, optionally mirrored (test-time augmentation), blend the logits with Gaussian
+ *     importance (nnU-Net v2) and apply the output activation once to the blended volume;
  *  5. back to the series grid: each series voxel takes the label of the probabilities
  *     trilinearly interpolated at its position (where all eight surrounding model voxels
  *     agree, their label is taken directly, which is what interpolation would give).
@@ -20,7 +20,6 @@ import { labelRole, type ModelManifest } from '../models/manifest';
 import { ctClipZScore, scaleToRange, zScore } from './normalize';
 import { geometryAtSpacing, resampleToGrid } from './resample';
 import { createBlender, crop, flipAxes, gaussianImportance, mirrorCombinations, padToAtLeast, windows3d, type Axis } from './slidingWindow';
-import { sigmoid, softmaxChannels } from './activation';
 
 /** Runs the network on a batch: input [n, C, pz, py, px], output [n, outC, pz, py, px] (C order). */
 export type InferFn = (batch: Float32Array, n: number) => Promise<Float32Array>;
@@ -216,43 +215,66 @@ export async function runSegmentation(
   let blendMs = 0;
   let calls = 0;
   onProgress?.({ phase: 'inference', done: 0, total: starts.length });
-  for (let b = 0; b < starts.length; b += batchSize) {
-    cancelled();
+  // One network call per batch and mirror combination. The next call is started before the
+  // previous output is blended, so blending runs while the network works (onnxruntime runs
+  // on its own threads).
+  const jobs: { b: number; axes: Axis[]; combo: number }[] = [];
+  for (let b = 0; b < starts.length; b += batchSize) combos.forEach((axes, combo) => jobs.push({ b, axes, combo }));
+  const patchesOf = new Map<number, Float32Array[]>();
+  const start = (j: number): { promise: Promise<Float32Array>; t: number; n: number } => {
+    const { b, axes } = jobs[j];
     const group = starts.slice(b, b + batchSize);
-    const patches = group.map((s) => crop(padded.data, padded.dims, s, patch));
-    const summed = group.map(() => new Float32Array(outC * pv));
-    for (const axes of combos) {
-      const batch = new Float32Array(group.length * pv);
-      patches.forEach((p, i) => batch.set(axes.length ? flipAxes(p, patch, axes) : p, i * pv));
-      const ti = now();
-      const out = await infer(batch, group.length);
-      inferMs += now() - ti;
-      calls++;
-      if (out.length !== group.length * outC * pv) {
-        throw new Error(`model "${manifest.id}" returned ${out.length} values for ${group.length} window(s); expected ${group.length}×${outC}×${pv}`);
-      }
-      const tb = now();
-      for (let i = 0; i < group.length; i++) {
-        let p: Float32Array = out.subarray(i * outC * pv, (i + 1) * outC * pv);
-        p = manifest.output.activation === 'softmax' ? softmaxChannels(p, outC) : manifest.output.activation === 'sigmoid' ? sigmoid(p) : p.slice();
-        if (axes.length) p = flipAxes(p, patch, axes, outC);
-        const acc = summed[i];
-        for (let k = 0; k < acc.length; k++) acc[k] += p[k];
-      }
-      blendMs += now() - tb;
+    let patches = patchesOf.get(b);
+    if (!patches) {
+      patches = group.map((w) => crop(padded.data, padded.dims, w, patch));
+      patchesOf.set(b, patches);
     }
+    const batch = new Float32Array(group.length * pv);
+    patches.forEach((p, i) => batch.set(axes.length ? flipAxes(p, patch, axes) : p, i * pv));
+    calls++;
+    const promise = infer(batch, group.length);
+    promise.catch(() => undefined); // awaited below; never left unhandled
+    return { promise, t: now(), n: group.length };
+  };
+  let summed: Float32Array[] = [];
+  let pending = jobs.length ? start(0) : null;
+  for (let j = 0; j < jobs.length; j++) {
+    const { b, axes, combo } = jobs[j];
+    const current = pending!;
+    const out = await current.promise;
+    inferMs += now() - current.t;
+    if (out.length !== current.n * outC * pv) {
+      throw new Error(`model "${manifest.id}" returned ${out.length} values for ${current.n} window(s); expected ${current.n}×${outC}×${pv}`);
+    }
+    cancelled();
+    pending = j + 1 < jobs.length ? start(j + 1) : null;
     const tb = now();
-    group.forEach((s, i) => {
+    if (combo === 0) summed = Array.from({ length: current.n }, () => new Float32Array(outC * pv));
+    // Logits are blended (nnU-Net v2); the activation is applied once to the blended volume.
+    for (let i = 0; i < current.n; i++) {
+      let p: Float32Array = out.subarray(i * outC * pv, (i + 1) * outC * pv);
+      if (axes.length) p = flipAxes(p, patch, axes, outC);
       const acc = summed[i];
-      if (combos.length > 1) for (let k = 0; k < acc.length; k++) acc[k] /= combos.length;
-      blender.add(s, acc, importance);
-    });
+      for (let k = 0; k < acc.length; k++) acc[k] += p[k];
+    }
+    if (combo === combos.length - 1) {
+      const group = starts.slice(b, b + batchSize);
+      group.forEach((w, i) => {
+        const acc = summed[i];
+        if (combos.length > 1) for (let k = 0; k < acc.length; k++) acc[k] /= combos.length;
+        blender.add(w, acc, importance);
+      });
+      patchesOf.delete(b);
+      onProgress?.({ phase: 'inference', done: Math.min(b + batchSize, starts.length), total: starts.length });
+    }
     blendMs += now() - tb;
-    onProgress?.({ phase: 'inference', done: Math.min(b + batchSize, starts.length), total: starts.length });
   }
   cancelled();
   const tb = now();
-  let probabilities = crop(blender.result(), padded.dims, padded.offset, modelDims, outC);
+  const act = manifest.output.activation;
+  const blended = blender.result(act === 'softmax' || act === 'sigmoid' ? act : undefined);
+  const wasPadded = padded.dims.some((d, a) => d !== modelDims[a]);
+  let probabilities = wasPadded ? crop(blended, padded.dims, padded.offset, modelDims, outC) : blended;
   if (manifest.input.orientation === 'RAS') probabilities = flipAxes(probabilities, modelDims, RAS_FLIP, outC);
   blendMs += now() - tb;
 
@@ -302,6 +324,8 @@ export function probabilitiesToGrid(
   modelGeometry: VolumeGeometry,
   seriesGeometry: VolumeGeometry,
   seriesBox: { min: Vec3; max: Vec3 },
+  /** `separable: false` forces the general (oblique) path; tests compare the two. */
+  options: { separable?: boolean } = {},
 ): Uint8Array {
   const channels = labelsOfChannel.length;
   const [mx, my, mz] = modelGeometry.dims;
@@ -329,53 +353,113 @@ export function probabilitiesToGrid(
   const ck = step([0, 0, 1]);
   const mxy = mx * my;
   const clamp = (v: number, hi: number): number => (v < 0 ? 0 : v > hi ? hi : v);
-  for (let k = seriesBox.min[2]; k <= seriesBox.max[2]; k++)
-    for (let j = seriesBox.min[1]; j <= seriesBox.max[1]; j++) {
-      let o = (k * ny + j) * nx + seriesBox.min[0];
-      for (let i = seriesBox.min[0]; i <= seriesBox.max[0]; i++, o++) {
-        const x = clamp(base[0] + i * ci[0] + j * cj[0] + k * ck[0], mx - 1);
-        const y = clamp(base[1] + i * ci[1] + j * cj[1] + k * ck[1], my - 1);
-        const z = clamp(base[2] + i * ci[2] + j * cj[2] + k * ck[2], mz - 1);
-        const x0 = Math.min(Math.floor(x + 1e-6), mx - 1);
-        const y0 = Math.min(Math.floor(y + 1e-6), my - 1);
-        const z0 = Math.min(Math.floor(z + 1e-6), mz - 1);
-        const x1 = Math.min(x0 + 1, mx - 1);
-        const y1 = Math.min(y0 + 1, my - 1);
-        const z1 = Math.min(z0 + 1, mz - 1);
-        const i000 = z0 * mxy + y0 * mx + x0;
-        const l = modelLabels[i000];
-        const i100 = z0 * mxy + y0 * mx + x1;
-        const i010 = z0 * mxy + y1 * mx + x0;
-        const i110 = z0 * mxy + y1 * mx + x1;
-        const i001 = z1 * mxy + y0 * mx + x0;
-        const i101 = z1 * mxy + y0 * mx + x1;
-        const i011 = z1 * mxy + y1 * mx + x0;
-        const i111 = z1 * mxy + y1 * mx + x1;
-        if (
-          modelLabels[i100] === l &&
-          modelLabels[i010] === l &&
-          modelLabels[i110] === l &&
-          modelLabels[i001] === l &&
-          modelLabels[i101] === l &&
-          modelLabels[i011] === l &&
-          modelLabels[i111] === l
-        ) {
-          out[o] = l;
-          continue;
+  const [bx0, by0, bz0] = seriesBox.min;
+  const [bx1, by1, bz1] = seriesBox.max;
+  // Interpolation at one series voxel from its 8 model neighbours (linear index of the
+  // (0,0,0) corner, steps to the +1 neighbours, fractions).
+  const at = (o: number, i000: number, dx: number, dy: number, dz: number, fx: number, fy: number, fz: number): void => {
+    const l = modelLabels[i000];
+    const i100 = i000 + dx;
+    const i010 = i000 + dy;
+    const i110 = i010 + dx;
+    const i001 = i000 + dz;
+    const i101 = i001 + dx;
+    const i011 = i001 + dy;
+    const i111 = i011 + dx;
+    if (
+      modelLabels[i100] === l &&
+      modelLabels[i010] === l &&
+      modelLabels[i110] === l &&
+      modelLabels[i001] === l &&
+      modelLabels[i101] === l &&
+      modelLabels[i011] === l &&
+      modelLabels[i111] === l
+    ) {
+      out[o] = l;
+      return;
+    }
+    const p = probabilities;
+    for (let c = 0; c < channels; c++) {
+      const b = c * mv;
+      const c00 = p[b + i000] * (1 - fx) + p[b + i100] * fx;
+      const c10 = p[b + i010] * (1 - fx) + p[b + i110] * fx;
+      const c01 = p[b + i001] * (1 - fx) + p[b + i101] * fx;
+      const c11 = p[b + i011] * (1 - fx) + p[b + i111] * fx;
+      vals[c] = (c00 * (1 - fy) + c10 * fy) * (1 - fz) + (c01 * (1 - fy) + c11 * fy) * fz;
+    }
+    out[o] = decide(vals, labelsOfChannel, sig);
+  };
+  // Per-axis corner, step and fraction of a continuous model coordinate.
+  const axis = (v: number, n: number, stride: number): [number, number, number] => {
+    const c = clamp(v, n - 1);
+    const c0 = Math.min(Math.floor(c + 1e-6), n - 1);
+    return [c0 * stride, c0 + 1 < n ? stride : 0, Math.max(0, c - c0)];
+  };
+  const tiny = 1e-9;
+  const separable =
+    options.separable !== false &&
+    Math.abs(ci[1]) < tiny && Math.abs(ci[2]) < tiny && Math.abs(cj[0]) < tiny && Math.abs(cj[2]) < tiny && Math.abs(ck[0]) < tiny && Math.abs(ck[1]) < tiny;
+  if (separable) {
+    // Same directions (the usual case: the model grid is the series grid resampled): each
+    // model coordinate depends on one series index only, so it is computed once per axis.
+    const axisArrays = (n0: number, n1: number, f: (n: number) => [number, number, number]) => {
+      const len = n1 - n0 + 1;
+      const o = new Int32Array(len);
+      const d = new Int32Array(len);
+      const fr = new Float64Array(len);
+      for (let n = 0; n < len; n++) [o[n], d[n], fr[n]] = f(n0 + n);
+      return { o, d, fr };
+    };
+    const X = axisArrays(bx0, bx1, (i) => axis(base[0] + i * ci[0], mx, 1));
+    const Y = axisArrays(by0, by1, (j) => axis(base[1] + j * cj[1], my, mx));
+    const Z = axisArrays(bz0, bz1, (k) => axis(base[2] + k * ck[2], mz, mxy));
+    // Model cells whose 8 corners share a label: every series voxel inside takes it (255: mixed).
+    const uniform = new Uint8Array(mv).fill(255);
+    for (let z = 0; z < mz; z++)
+      for (let y = 0; y < my; y++)
+        for (let x = 0; x < mx; x++) {
+          const i0 = z * mxy + y * mx + x;
+          const dx = x + 1 < mx ? 1 : 0;
+          const dy = y + 1 < my ? mx : 0;
+          const dz = z + 1 < mz ? mxy : 0;
+          const l = modelLabels[i0];
+          if (
+            modelLabels[i0 + dx] === l &&
+            modelLabels[i0 + dy] === l &&
+            modelLabels[i0 + dy + dx] === l &&
+            modelLabels[i0 + dz] === l &&
+            modelLabels[i0 + dz + dx] === l &&
+            modelLabels[i0 + dz + dy] === l &&
+            modelLabels[i0 + dz + dy + dx] === l
+          )
+            uniform[i0] = l;
         }
-        const fx = Math.max(0, x - x0);
-        const fy = Math.max(0, y - y0);
-        const fz = Math.max(0, z - z0);
-        for (let c = 0; c < channels; c++) {
-          const p = probabilities;
-          const b = c * mv;
-          const c00 = p[b + i000] * (1 - fx) + p[b + i100] * fx;
-          const c10 = p[b + i010] * (1 - fx) + p[b + i110] * fx;
-          const c01 = p[b + i001] * (1 - fx) + p[b + i101] * fx;
-          const c11 = p[b + i011] * (1 - fx) + p[b + i111] * fx;
-          vals[c] = (c00 * (1 - fy) + c10 * fy) * (1 - fz) + (c01 * (1 - fy) + c11 * fy) * fz;
+    const nX = X.o.length;
+    for (let k = bz0; k <= bz1; k++) {
+      const zi = k - bz0;
+      const zo = Z.o[zi];
+      for (let j = by0; j <= by1; j++) {
+        const yi = j - by0;
+        const zyo = zo + Y.o[yi];
+        let o = (k * ny + j) * nx + bx0;
+        for (let n = 0; n < nX; n++, o++) {
+          const i000 = zyo + X.o[n];
+          const u = uniform[i000];
+          if (u !== 255) out[o] = u;
+          else at(o, i000, X.d[n], Y.d[yi], Z.d[zi], X.fr[n], Y.fr[yi], Z.fr[zi]);
         }
-        out[o] = decide(vals, labelsOfChannel, sig);
+      }
+    }
+    return out;
+  }
+  for (let k = bz0; k <= bz1; k++)
+    for (let j = by0; j <= by1; j++) {
+      let o = (k * ny + j) * nx + bx0;
+      for (let i = bx0; i <= bx1; i++, o++) {
+        const [xo, dx, fx] = axis(base[0] + i * ci[0] + j * cj[0] + k * ck[0], mx, 1);
+        const [yo, dy, fy] = axis(base[1] + i * ci[1] + j * cj[1] + k * ck[1], my, mx);
+        const [zo, dz, fz] = axis(base[2] + i * ci[2] + j * cj[2] + k * ck[2], mz, mxy);
+        at(o, zo + yo + xo, dx, dy, dz, fx, fy, fz);
       }
     }
   return out;

@@ -3,7 +3,7 @@
  * one per connected lesion component (26-connected) with its volume, centroid,
  * auto-bidirectional diameters (RECIST-style longest axial diameter and perpendicular),
  * class probabilities and mean probability; and one per organ label (its largest
- * component, lesions inside included, as an organ's volume includes its tumours).
+ * 6-connected component, lesions inside included, as an organ's volume includes its tumours).
  */
 import type { Vec3, VolumeGeometry } from '../api/types';
 import type { MaskRle } from '../api/maskRle';
@@ -164,9 +164,19 @@ export function extractProposals(
   const out: ProposalDraft[] = [];
 
   // Lesions: components of the union of the lesion labels.
+  // Labels are 0 outside the processed box: only its voxels need looking at.
+  const [nx, ny] = seriesGeometry.dims;
+  const { min: b0, max: b1 } = result.seriesBox;
+  const forBox = (f: (i: number) => void): void => {
+    for (let k = b0[2]; k <= b1[2]; k++)
+      for (let j = b0[1]; j <= b1[1]; j++) {
+        const row = (k * ny + j) * nx;
+        for (let i = row + b0[0]; i <= row + b1[0]; i++) f(i);
+      }
+  };
   if (lesionValues.length) {
     const mask = new Uint8Array(labels.length);
-    for (let i = 0; i < labels.length; i++) mask[i] = isLesion[labels[i]];
+    forBox((i) => (mask[i] = isLesion[labels[i]]));
     const cc = connectedComponents3d(mask, seriesGeometry, { connectivity: 26 });
     for (const comp of cc.components) {
       if (comp.volumeMl < minLesionVolumeMl) continue;
@@ -204,33 +214,139 @@ export function extractProposals(
 
   // Organs: the largest component of the organ label with the lesions it holds.
   for (const v of organValues) {
-    const mask = new Uint8Array(labels.length);
-    let any = false;
-    for (let i = 0; i < labels.length; i++) {
-      if (labels[i] === v) {
-        mask[i] = 1;
-        any = true;
-      } else mask[i] = isLesion[labels[i]];
-    }
-    if (!any) continue;
-    const cc = connectedComponents3d(mask, seriesGeometry, { connectivity: 26 });
-    const comp = cc.components[0];
-    const means = channelMeans(result, seriesGeometry, cc, comp.id);
-    const organP = [v, ...lesionValues].filter((x) => channelOf.has(x)).reduce((s, x) => s + means[channelOf.get(x)!], 0);
-    out.push({
-      kind: 'organ',
-      labelValue: v,
-      labelName: byValue.get(v)!.name,
-      lesionType: null,
-      voxelCount: comp.voxelCount,
-      volumeMl: comp.volumeMl,
-      centroidLps: comp.centroidLps,
-      box: comp.box,
-      bidirectional: null,
-      classProbabilities: [],
-      meanProbability: Math.min(1, organP),
-      mask: componentRle(cc, seriesGeometry.dims, comp.id),
-    });
+    const organ = organProposal(result, seriesGeometry, v, lesionValues, channelOf);
+    if (organ) out.push({ ...organ, labelName: byValue.get(v)!.name });
   }
   return out;
+}
+
+/**
+ * An organ's proposal: the series voxels labelled organ or lesion that belong to the
+ * organ's largest 6-connected component. The component is found on the model grid (tens of
+ * times fewer voxels than the series grid); a series voxel belongs to it when its nearest
+ * model voxel, or a face neighbour of it, does (so the interpolated boundary is kept).
+ * Volume, centroid, box, mean probability and run lengths come from one pass over the box.
+ */
+function organProposal(
+  result: PipelineResult,
+  seriesGeometry: VolumeGeometry,
+  organValue: number,
+  lesionValues: number[],
+  channelOf: Map<number, number>,
+): Omit<ProposalDraft, 'labelName'> | null {
+  const mg = result.modelGeometry;
+  const [mx, my, mz] = mg.dims;
+  const mv = mx * my * mz;
+  const probs = result.probabilities;
+  const members = [organValue, ...lesionValues].filter((x) => channelOf.has(x)).map((x) => channelOf.get(x)!);
+  // Model-grid mask: the organ and its lesions win the argmax over the other labels.
+  const modelMask = new Uint8Array(mv);
+  const channels = result.channelLabels.length;
+  for (let i = 0; i < mv; i++) {
+    let best = 0;
+    let bestP = -1;
+    for (let c = 0; c < channels; c++) if (probs[c * mv + i] > bestP) (bestP = probs[c * mv + i]), (best = c);
+    modelMask[i] = members.includes(best) ? 1 : 0;
+  }
+  const cc = connectedComponents3d(modelMask, mg, { connectivity: 6 });
+  if (!cc.components.length || !cc.box) return null;
+  // The largest component, grown by one voxel along the faces.
+  const keep = new Uint8Array(mv);
+  {
+    const b = cc.box;
+    let p = 0;
+    for (let k = b.min[2]; k <= b.max[2]; k++)
+      for (let j = b.min[1]; j <= b.max[1]; j++)
+        for (let i = b.min[0]; i <= b.max[0]; i++, p++) {
+          if (cc.labels[p] !== 1) continue;
+          const o = (k * my + j) * mx + i;
+          keep[o] = 1;
+          if (i > 0) keep[o - 1] = 1;
+          if (i + 1 < mx) keep[o + 1] = 1;
+          if (j > 0) keep[o - mx] = 1;
+          if (j + 1 < my) keep[o + mx] = 1;
+          if (k > 0) keep[o - mx * my] = 1;
+          if (k + 1 < mz) keep[o + mx * my] = 1;
+        }
+  }
+  const labels = result.labels;
+  const isMember = new Uint8Array(256);
+  isMember[organValue] = 1;
+  for (const l of lesionValues) isMember[l] = 1;
+  const [nx, ny, nz] = seriesGeometry.dims;
+  const total = nx * ny * nz;
+  // Nearest model voxel of series index (i, j, k): affine in i, j, k.
+  const f = (ijk: Vec3): Vec3 => lpsToIndex(mg, indexToLps(seriesGeometry, ijk));
+  const base = f([0, 0, 0]);
+  const d = (ijk: Vec3): Vec3 => {
+    const q = f(ijk);
+    return [q[0] - base[0], q[1] - base[1], q[2] - base[2]];
+  };
+  const ci = d([1, 0, 0]);
+  const cj = d([0, 1, 0]);
+  const ck = d([0, 0, 1]);
+  const near = (v: number, n: number): number => Math.min(n - 1, Math.max(0, Math.round(v)));
+  const { min: b0, max: b1 } = result.seriesBox;
+  const runs: number[] = [];
+  let zeros = 0;
+  let ones = 0;
+  let cursor = 0;
+  let count = 0;
+  const sum: Vec3 = [0, 0, 0];
+  const min: Vec3 = [nx, ny, nz];
+  const max: Vec3 = [-1, -1, -1];
+  let pSum = 0;
+  for (let k = b0[2]; k <= b1[2]; k++)
+    for (let j = b0[1]; j <= b1[1]; j++) {
+      const row = (k * ny + j) * nx;
+      for (let i = b0[0]; i <= b1[0]; i++) {
+        const o = row + i;
+        if (!isMember[labels[o]]) continue;
+        const x = near(base[0] + i * ci[0] + j * cj[0] + k * ck[0], mx);
+        const y = near(base[1] + i * ci[1] + j * cj[1] + k * ck[1], my);
+        const z = near(base[2] + i * ci[2] + j * cj[2] + k * ck[2], mz);
+        const m = (z * my + y) * mx + x;
+        if (!keep[m]) continue;
+        // Run lengths in full-grid order.
+        if (o > cursor) {
+          if (ones > 0) {
+            runs.push(zeros, ones);
+            zeros = 0;
+            ones = 0;
+          }
+          zeros += o - cursor;
+        }
+        ones++;
+        cursor = o + 1;
+        count++;
+        sum[0] += i;
+        sum[1] += j;
+        sum[2] += k;
+        if (i < min[0]) min[0] = i;
+        if (j < min[1]) min[1] = j;
+        if (k < min[2]) min[2] = k;
+        if (i > max[0]) max[0] = i;
+        if (j > max[1]) max[1] = j;
+        if (k > max[2]) max[2] = k;
+        for (const c of members) pSum += probs[c * mv + m];
+      }
+    }
+  if (count === 0) return null;
+  runs.push(zeros, ones);
+  if (total > cursor) runs.push(total - cursor);
+  const [sx, sy, sz] = seriesGeometry.spacingMm;
+  const centroidIjk: Vec3 = [sum[0] / count, sum[1] / count, sum[2] / count];
+  return {
+    kind: 'organ',
+    labelValue: organValue,
+    lesionType: null,
+    voxelCount: count,
+    volumeMl: (count * sx * sy * sz) / 1000,
+    centroidLps: indexToLps(seriesGeometry, centroidIjk),
+    box: { min, max },
+    bidirectional: null,
+    classProbabilities: [],
+    meanProbability: Math.min(1, pSum / count),
+    mask: { length: total, runs },
+  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '../api/types';
+import { softmaxChannels } from './activation';
 import {
   createBlender,
   crop,
@@ -175,5 +176,23 @@ describe('mirroring', () => {
     expect(combos).toContainEqual([]);
     expect(combos).toContainEqual([0, 1, 2]);
     for (const axes of combos) expect(Array.from(flipAxes(flipAxes(data, dims, axes, 2), dims, axes, 2))).toEqual(Array.from(data));
+  });
+});
+
+describe('Blender.result with an activation', () => {
+  it('equals the activation applied to the weighted average', () => {
+    const b = createBlender([3, 2, 2], 3);
+    const imp = gaussianImportance([2, 2, 2]);
+    const patch = Float32Array.from({ length: 3 * 8 }, (_, k) => Math.sin(k) * 3);
+    b.add([0, 0, 0], patch, imp);
+    b.add([1, 0, 0], patch.map((x) => -x), imp);
+    const plain = b.result();
+    const soft = b.result('softmax');
+    const sig = b.result('sigmoid');
+    const ref = softmaxChannels(plain, 3);
+    for (let i = 0; i < plain.length; i++) {
+      expect(soft[i]).toBeCloseTo(ref[i], 6);
+      expect(sig[i]).toBeCloseTo(1 / (1 + Math.exp(-plain[i])), 6);
+    }
   });
 });

@@ -94,8 +94,11 @@ export interface Blender {
    * volume are ignored.
    */
   add(windowStart: Vec3, patchProbabilities: Float32Array, importance: ImportanceMap): void;
-  /** Weighted average [C, z, y, x]; a voxel no window covered is 0. */
-  result(): Float32Array;
+  /**
+   * Weighted average [C, z, y, x]; a voxel no window covered is 0. With `activation`, the
+   * average (of logits) goes through softmax over channels or a sigmoid in the same pass.
+   */
+  result(activation?: 'softmax' | 'sigmoid'): Float32Array;
 }
 
 /** Accumulator for Gaussian-weighted sliding-window predictions over a volume of `dims`. */
@@ -130,10 +133,29 @@ export function createBlender(dims: Vec3, channels: number): Blender {
         }
       }
     },
-    result() {
+    result(activation) {
       const out = new Float32Array(v * channels);
-      for (let c = 0; c < channels; c++)
-        for (let i = 0; i < v; i++) out[c * v + i] = weight[i] > 0 ? sum[c * v + i] / weight[i] : 0;
+      if (!activation) {
+        for (let c = 0; c < channels; c++)
+          for (let i = 0; i < v; i++) out[c * v + i] = weight[i] > 0 ? sum[c * v + i] / weight[i] : 0;
+        return out;
+      }
+      for (let i = 0; i < v; i++) {
+        const w = weight[i] > 0 ? 1 / weight[i] : 0;
+        if (activation === 'sigmoid') {
+          for (let c = 0; c < channels; c++) out[c * v + i] = 1 / (1 + Math.exp(-sum[c * v + i] * w));
+          continue;
+        }
+        let max = -Infinity;
+        for (let c = 0; c < channels; c++) max = Math.max(max, sum[c * v + i] * w);
+        let total = 0;
+        for (let c = 0; c < channels; c++) {
+          const e = Math.exp(sum[c * v + i] * w - max);
+          out[c * v + i] = e;
+          total += e;
+        }
+        for (let c = 0; c < channels; c++) out[c * v + i] /= total;
+      }
       return out;
     },
   };

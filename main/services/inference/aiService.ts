@@ -26,7 +26,7 @@ import { BENIGN_LESION_TYPES } from '../../../core/recist/types';
 import { overlapOfLabels } from '../../../core/metrics/overlap';
 import type { Db } from '../registry/db';
 import * as lesions from '../lesions/lesionStore';
-import { insertSegmentationRow, writeMaskFile } from '../lesions/segmentationStore';
+import { insertSegmentationRow, writeMaskFile, writeMaskFiles } from '../lesions/segmentationStore';
 import { InferenceCancelledError, type InferenceHost } from './inferenceHost';
 import type { ModelStore } from './modelStore';
 import { PROVIDER_ORDER, type ProviderName } from './protocol';
@@ -115,6 +115,9 @@ function toProposal(r: ProposalRow): AiProposal {
     decidedAt: r.decided_at,
   };
 }
+
+/** A proposal's mask file: the run lengths of the model's mask, as JSON, gzipped. */
+const RLE_SUFFIX = '.rle.json.gz';
 
 const RUN_SELECT = `SELECT r.*, (SELECT COUNT(*) FROM ai_proposals p WHERE p.run_id = r.id) AS proposal_count FROM ai_runs r`;
 
@@ -278,7 +281,10 @@ export class AiService {
       // Masks are written (and flushed) first; the rows in one transaction after.
       const paths: string[] = [];
       try {
-        for (const d of result.drafts) paths.push(await writeMaskFile(this.homeDir, vol.seriesUid, decodeMaskRle(d.mask)));
+        // The model's masks are kept as their run lengths (small, and nothing to expand while
+        // the radiologist waits); one flush for all.
+        const payloads = result.drafts.map((d) => Buffer.from(JSON.stringify(d.mask)));
+        paths.push(...(await writeMaskFiles(this.homeDir, vol.seriesUid, payloads, 6, RLE_SUFFIX)));
         this.db.transaction(() => {
           result.drafts.forEach((d, i) => this.insertProposal(runId, seriesId, d, paths[i]));
           finish('done', null, {
@@ -348,15 +354,20 @@ export class AiService {
     return (this.db.prepare(sql).all(...args) as ProposalRow[]).map(toProposal);
   }
 
-  private readModelMask(id: number): Uint8Array {
+  private readModelRle(id: number): MaskRle {
     const r = this.db.prepare('SELECT mask_path FROM ai_proposals WHERE id = ?').get(id) as { mask_path: string } | undefined;
     if (!r) throw new AiNotFoundError(`proposal ${id} does not exist`);
-    return new Uint8Array(gunzipSync(readFileSync(join(this.homeDir, r.mask_path))));
+    const bytes = gunzipSync(readFileSync(join(this.homeDir, r.mask_path)));
+    return r.mask_path.endsWith(RLE_SUFFIX) ? (JSON.parse(bytes.toString('utf8')) as MaskRle) : encodeMaskRle(new Uint8Array(bytes));
+  }
+
+  private readModelMask(id: number): Uint8Array {
+    return decodeMaskRle(this.readModelRle(id));
   }
 
   /** The model's mask of a proposal, as it came from the model. */
   getProposalMask(id: number): MaskRle {
-    return encodeMaskRle(this.readModelMask(id));
+    return this.readModelRle(id);
   }
 
   /**

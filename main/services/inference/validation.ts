@@ -88,7 +88,7 @@ function clearComponents(out: Uint8Array, cc: ReturnType<typeof connectedCompone
 /**
  * The prediction as the radiologist is shown it: lesion components smaller than the run's
  * minimum volume are dropped, as they are from the proposals, and an organ is its largest
- * component (with the lesions it holds), as its proposal is.
+ * 6-connected component (with the lesions it holds), as its proposal is.
  */
 export function asProposed(labels: Uint8Array, geometry: Parameters<typeof lesionDetection>[2], manifest: ModelManifest, minLesionVolumeMl: number): Uint8Array {
   const lesionValues = manifest.labels.filter((l) => labelRole(l) === 'lesion').map((l) => l.value);
@@ -107,7 +107,7 @@ export function asProposed(labels: Uint8Array, geometry: Parameters<typeof lesio
     organOnly[v] = 1;
     const mask = new Uint8Array(out.length);
     for (let i = 0; i < out.length; i++) mask[i] = out[i] === v || isLesion[out[i]] ? 1 : 0;
-    const cc = connectedComponents3d(mask, geometry, { connectivity: 26 });
+    const cc = connectedComponents3d(mask, geometry, { connectivity: 6 });
     clearComponents(out, cc, new Set(cc.components.slice(1).map((c) => c.id)), geometry, organOnly);
   }
   return out;

@@ -12,6 +12,7 @@ import type { Segmentation, VolumeGeometry } from '../../../core/api/types';
 export type { Segmentation } from '../../../core/api/types';
 import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
 import type { Db } from '../registry/db';
+import { flushToDisk } from '../library/storeFile';
 import { audit, LesionInputError, LesionNotFoundError, liveRowsWhere } from './lesionStore';
 
 interface SegRow {
@@ -51,20 +52,40 @@ function toSegmentation(r: SegRow): Segmentation {
 const now = () => new Date().toISOString();
 
 /** Write a mask file durably (temporary name, fsync, rename); returns its path relative to home. */
-export async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array): Promise<string> {
+export async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array, gzipLevel = 6): Promise<string> {
   const rel = `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}.u8.gz`;
   const abs = join(homeDir, rel);
   mkdirSync(dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp`;
   const fh = await fsp.open(tmp, 'wx');
   try {
-    await fh.writeFile(gzipSync(mask, { level: 6 }));
+    await fh.writeFile(gzipSync(mask, { level: gzipLevel }));
     await fh.datasync();
   } finally {
     await fh.close();
   }
   await fsp.rename(tmp, abs);
   return rel;
+}
+
+/**
+ * Several mask files at once (a model run's proposals): written under temporary names, made
+ * durable with one flush of the file system, then renamed. `suffix` names the payload's form
+ * (default `.u8.gz`, a gzip of the Uint8Array). Returns their relative paths.
+ */
+export async function writeMaskFiles(homeDir: string, seriesUid: string, masks: Uint8Array[], gzipLevel = 6, suffix = '.u8.gz'): Promise<string[]> {
+  const rels = masks.map(() => `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}${suffix}`);
+  const tmps = rels.map((r) => `${join(homeDir, r)}.tmp`);
+  if (masks.length) mkdirSync(dirname(tmps[0]), { recursive: true });
+  try {
+    for (let i = 0; i < masks.length; i++) await fsp.writeFile(tmps[i], gzipSync(masks[i], { level: gzipLevel }), { flag: 'wx' });
+    await flushToDisk(homeDir, tmps);
+    for (let i = 0; i < masks.length; i++) await fsp.rename(tmps[i], join(homeDir, rels[i]));
+  } catch (err) {
+    await Promise.all([...tmps, ...rels.map((r) => join(homeDir, r))].map((f) => fsp.rm(f, { force: true })));
+    throw err;
+  }
+  return rels;
 }
 
 export function getSegmentation(db: Db, id: number): Segmentation {
