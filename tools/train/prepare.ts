@@ -22,6 +22,7 @@ import type { Vec3, VolumeGeometry } from '../../core/api/types';
 import { lpsToIndex } from '../../core/dicom/geometry';
 import { bodyBox, subGeometry } from '../../core/inference/pipeline';
 import { geometryAtSpacing, resampleNearest, resampleToGrid } from '../../core/inference/resample';
+import { mulberry32 } from '../../core/metrics/prng';
 import {
   type GeneratedPatient,
   type LesionType,
@@ -81,17 +82,6 @@ function hashSeed(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: small, fast, and the same sequence in every JavaScript engine. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface PatientSplit {
   train: number[];
