@@ -3,7 +3,7 @@
  * CPU) on the phantom test patients it never saw (its split.json), reaches the Dice its
  * model card states (within 0.02) and finds every lesion of 10 mm or more.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { cardFigures, validateShipped } from './card';
 import { readSplit, writeSplitCohort } from './testCohort';
 
 const MODEL_DIR = fileURLToPath(new URL('../../resources/models/longitude-liver-lesions', import.meta.url));
+const TOTALSEG = fileURLToPath(new URL('../../../shared/data/totalsegmentator', import.meta.url));
 
 describe('the shipped model longitude-liver-lesions', () => {
   it('is a complete model folder: weights ≤ 20 MB, a valid manifest with a card, a model card, a patient-level split', () => {
@@ -44,4 +45,27 @@ describe('the shipped model longitude-liver-lesions', () => {
       expect(c.provider).toBe('cpu');
     }
   }, 900_000);
+
+  it('on a real CT (TotalSegmentator example, 20 JPEG 2000 slices) its liver agrees with TotalSegmentator\'s', async () => {
+    // Real third-party data, and a domain shift: the model saw phantoms only. The reference is
+    // TotalSegmentator's own output (label 5 = liver), not ground truth; its NIfTI rows run the
+    // other way from the DICOM, so a wrong reorientation would give a Dice near 0.
+    const dir = mkdtempSync(join(tmpdir(), 'lng-realct-'));
+    try {
+      mkdirSync(join(dir, 'cohort'));
+      writeFileSync(
+        join(dir, 'cohort', 'cohort.json'),
+        JSON.stringify({ cases: [{ id: 'totalseg', images: join(TOTALSEG, 'example_ct_dicom'), reference: join(TOTALSEG, 'example_seg_dicom.nii.gz') }], labelMap: { 5: 1 } }),
+      );
+      const report = await validateShipped(MODEL_DIR, join(dir, 'cohort'));
+      expect(report.error).toBeNull();
+      const liver = report.cases[0].structures.find((x) => x.name === 'liver with its lesions')!;
+      expect(liver.referenceMl).toBeGreaterThan(100);
+      expect(liver.dice).toBeGreaterThan(0.7);
+      // No lesion in the reference: whatever the model calls a lesion here is a false positive.
+      expect(report.cases[0].detection.truePositives).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
