@@ -167,16 +167,13 @@ export function extractProposals(
   // Labels are 0 outside the processed box: only its voxels need looking at.
   const [nx, ny] = seriesGeometry.dims;
   const { min: b0, max: b1 } = result.seriesBox;
-  const forBox = (f: (i: number) => void): void => {
+  if (lesionValues.length) {
+    const mask = new Uint8Array(labels.length);
     for (let k = b0[2]; k <= b1[2]; k++)
       for (let j = b0[1]; j <= b1[1]; j++) {
         const row = (k * ny + j) * nx;
-        for (let i = row + b0[0]; i <= row + b1[0]; i++) f(i);
+        for (let i = row + b0[0]; i <= row + b1[0]; i++) mask[i] = isLesion[labels[i]];
       }
-  };
-  if (lesionValues.length) {
-    const mask = new Uint8Array(labels.length);
-    forBox((i) => (mask[i] = isLesion[labels[i]]));
     const cc = connectedComponents3d(mask, seriesGeometry, { connectivity: 26 });
     for (const comp of cc.components) {
       if (comp.volumeMl < minLesionVolumeMl) continue;

@@ -128,6 +128,8 @@ export class AiService {
   /** Run id → inference-process call id, while running. */
   private readonly active = new Map<number, number | null>();
   private readonly cancelRequested = new Set<number>();
+  /** Callers of waitForRun, per run. */
+  private readonly waiters = new Map<number, (() => void)[]>();
   /** Last progress per run, for polling clients. */
   private readonly progress = new Map<number, { phase: string; done: number; total: number }>();
 
@@ -223,7 +225,7 @@ export class AiService {
 
   /** Resolves when the run has finished (whatever its outcome). */
   async waitForRun(runId: number): Promise<AiRun> {
-    while (this.active.has(runId)) await new Promise((r) => setTimeout(r, 50));
+    if (this.active.has(runId)) await new Promise<void>((resolve) => this.waiters.set(runId, [...(this.waiters.get(runId) ?? []), resolve]));
     return this.getRun(runId);
   }
 
@@ -307,6 +309,8 @@ export class AiService {
     } finally {
       this.active.delete(runId);
       this.cancelRequested.delete(runId);
+      for (const resolve of this.waiters.get(runId) ?? []) resolve();
+      this.waiters.delete(runId);
     }
   }
 

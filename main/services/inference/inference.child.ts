@@ -7,6 +7,7 @@
  * that creates a session runs the model, and the result says which one it was and why
  * the others were passed over.
  */
+import { readFileSync, rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { extractProposals, runSegmentation } from '../../../core/inference';
 import type { FromChild, ProviderAttempt, ProviderName, RunResult, ToChild } from './protocol';
@@ -74,7 +75,14 @@ async function handle(msg: ToChild): Promise<void> {
     await session.release();
     return;
   }
-  const { id, manifest, volume, geometry, options } = msg;
+  const { id, manifest, geometry, options } = msg;
+  let volume = msg.volume;
+  if (!volume && msg.volumeFile) {
+    const bytes = readFileSync(msg.volumeFile);
+    volume = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+    rmSync(msg.volumeFile, { force: true });
+  }
+  if (!volume) throw new Error('the run carries no volume');
   const t0 = performance.now();
   const { session, provider, attempts, createMs } = await sessionFor(msg.modelPath, options.providers ?? PROVIDER_ORDER, options.threads);
   const [px, py, pz] = manifest.input.patchSize;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
 import { decodeMaskRle } from '../../../core/api/maskRle';
@@ -65,6 +66,15 @@ describe('InferenceHost (onnxruntime-node in its own process)', () => {
     expect(r.timings.sessionRunMs).toBeGreaterThan(0);
     expect(r.timings.wallMs).toBeGreaterThanOrEqual(r.timings.sessionRunMs);
     expect(r.peakRssMb).toBeGreaterThan(10);
+  });
+
+  it('passes a large volume through a file, which is gone afterwards', async () => {
+    const { v, g } = volumeWithSphere([320, 320, 96], [0, 0, 0], 6);
+    const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const before = readdirSync(shm).filter((f) => f.startsWith('longitude-inference-')).length;
+    const r = await host.run({ modelPath, manifest, volume: v, geometry: g }).promise;
+    expect(r.drafts.some((d) => Math.hypot(...(d.centroidLps as [number, number, number])) < 1.5)).toBe(true);
+    expect(readdirSync(shm).filter((f) => f.startsWith('longitude-inference-')).length).toBe(before);
   });
 
   it('uses only the providers asked for', async () => {

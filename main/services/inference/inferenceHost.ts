@@ -4,7 +4,10 @@
  * the runs in flight with a clear message; the next run starts a fresh process).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VolumeGeometry } from '../../../core/api/types';
 import type { ModelManifest } from '../../../core/models/manifest';
@@ -27,6 +30,9 @@ export interface InferenceHostOptions {
   /** Seconds a cancelled run may take to stop before the process is killed (default 5). */
   cancelGraceS?: number;
 }
+
+/** Volumes from this size on travel through a file rather than the IPC pipe. */
+const LARGE_VOLUME_BYTES = 16 * 2 ** 20;
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -132,7 +138,26 @@ export class InferenceHost {
     req: { modelPath: string; manifest: ModelManifest; volume: Int16Array; geometry: VolumeGeometry; options?: RunOptions },
     onProgress?: (p: InferenceProgress) => void,
   ): { id: number; promise: Promise<RunResult> } {
-    return this.call<RunResult>({ type: 'run', ...req, options: req.options ?? {} }, onProgress);
+    // A large volume goes through a file in memory-backed storage where there is one: writing
+    // and reading it is several times faster than serializing it over the IPC pipe.
+    let volumeFile: string | null = null;
+    if (req.volume.byteLength >= LARGE_VOLUME_BYTES) {
+      volumeFile = join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), `longitude-inference-${process.pid}-${this.nextId}-${randomBytes(4).toString('hex')}.i16`);
+      writeFileSync(volumeFile, new Uint8Array(req.volume.buffer, req.volume.byteOffset, req.volume.byteLength));
+    }
+    const call = this.call<RunResult>(
+      { type: 'run', modelPath: req.modelPath, manifest: req.manifest, geometry: req.geometry, volume: volumeFile ? null : req.volume, volumeFile, options: req.options ?? {} },
+      onProgress,
+    );
+    if (volumeFile) {
+      const file = volumeFile;
+      // The child deletes it once read; if it never read it (crash, cancel), it goes here.
+      call.promise.then(
+        () => rmSync(file, { force: true }),
+        () => rmSync(file, { force: true }),
+      );
+    }
+    return call;
   }
 
   /** Ask the run to stop between batches; kill the process if it has not within the grace time. */

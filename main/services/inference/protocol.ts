@@ -29,7 +29,9 @@ export type ToChild =
       id: number;
       modelPath: string;
       manifest: ModelManifest;
-      volume: Int16Array;
+      /** The HU voxels, or (for large volumes) the raw Int16 file they were written to. */
+      volume: Int16Array | null;
+      volumeFile: string | null;
       geometry: VolumeGeometry;
       options: RunOptions;
     }
