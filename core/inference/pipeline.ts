@@ -15,10 +15,10 @@
  *     agree, their label is taken directly, which is what interpolation would give).
  */
 import type { Vec3, VolumeGeometry } from '../api/types';
-import { indexToLps, lpsToIndex } from '../dicom/geometry';
+import { indexToLps } from '../dicom/geometry';
 import { labelRole, type ModelManifest } from '../models/manifest';
 import { ctClipZScore, scaleToRange, zScore } from './normalize';
-import { geometryAtSpacing, resampleToGrid } from './resample';
+import { geometryAtSpacing, resampleToGrid, targetToSourceIndex } from './resample';
 import { createBlender, crop, flipAxes, gaussianImportance, mirrorCombinations, padToAtLeast, windows3d, type Axis } from './slidingWindow';
 
 /** Runs the network on a batch: input [n, C, pz, py, px], output [n, outC, pz, py, px] (C order). */
@@ -342,15 +342,7 @@ export function probabilitiesToGrid(
   const [nx, ny, nz] = seriesGeometry.dims;
   const out = new Uint8Array(nx * ny * nz);
   // Continuous model index of series voxel (i, j, k) = base + i·ci + j·cj + k·ck.
-  const f = (ijk: Vec3): Vec3 => lpsToIndex(modelGeometry, indexToLps(seriesGeometry, ijk));
-  const base = f([0, 0, 0]);
-  const step = (ijk: Vec3): Vec3 => {
-    const p = f(ijk);
-    return [p[0] - base[0], p[1] - base[1], p[2] - base[2]];
-  };
-  const ci = step([1, 0, 0]);
-  const cj = step([0, 1, 0]);
-  const ck = step([0, 0, 1]);
+  const { base, ci, cj, ck } = targetToSourceIndex(modelGeometry, seriesGeometry);
   const mxy = mx * my;
   const clamp = (v: number, hi: number): number => (v < 0 ? 0 : v > hi ? hi : v);
   const [bx0, by0, bz0] = seriesBox.min;

@@ -7,11 +7,12 @@
  */
 import type { Vec3, VolumeGeometry } from '../api/types';
 import type { MaskRle } from '../api/maskRle';
-import { indexToLps, lpsToIndex } from '../dicom/geometry';
+import { indexToLps } from '../dicom/geometry';
 import { labelRole, type ModelManifest } from '../models/manifest';
 import { autoBidirectional, connectedComponents3d, type BidirectionalMeasurement, type ComponentsResult } from '../segmentation';
 import type { VoxelBox } from '../segmentation/mask';
 import { subGeometry, type PipelineResult } from './pipeline';
+import { targetToSourceIndex } from './resample';
 
 export interface ClassProbability {
   labelValue: number;
@@ -121,15 +122,8 @@ function channelMeans(result: PipelineResult, seriesGeometry: VolumeGeometry, cc
   const sums = new Float64Array(channels);
   let n = 0;
   const rb = cc.box!;
-  const f = (ijk: Vec3): Vec3 => lpsToIndex(mg, indexToLps(seriesGeometry, ijk));
-  const base = f([0, 0, 0]);
-  const d = (ijk: Vec3): Vec3 => {
-    const q = f(ijk);
-    return [q[0] - base[0], q[1] - base[1], q[2] - base[2]];
-  };
-  const ci = d([1, 0, 0]);
-  const cj = d([0, 1, 0]);
-  const ck = d([0, 0, 1]);
+  // Continuous model index of series voxel (i, j, k) = base + i·ci + j·cj + k·ck.
+  const { base, ci, cj, ck } = targetToSourceIndex(mg, seriesGeometry);
   let p = 0;
   const clampR = (v: number, hi: number): number => Math.min(hi, Math.max(0, Math.round(v)));
   for (let k = rb.min[2]; k <= rb.max[2]; k++)
@@ -273,15 +267,8 @@ function organProposal(
   const [nx, ny, nz] = seriesGeometry.dims;
   const total = nx * ny * nz;
   // Nearest model voxel of series index (i, j, k): affine in i, j, k.
-  const f = (ijk: Vec3): Vec3 => lpsToIndex(mg, indexToLps(seriesGeometry, ijk));
-  const base = f([0, 0, 0]);
-  const d = (ijk: Vec3): Vec3 => {
-    const q = f(ijk);
-    return [q[0] - base[0], q[1] - base[1], q[2] - base[2]];
-  };
-  const ci = d([1, 0, 0]);
-  const cj = d([0, 1, 0]);
-  const ck = d([0, 0, 1]);
+  // Continuous model index of series voxel (i, j, k) = base + i·ci + j·cj + k·ck.
+  const { base, ci, cj, ck } = targetToSourceIndex(mg, seriesGeometry);
   const near = (v: number, n: number): number => Math.min(n - 1, Math.max(0, Math.round(v)));
   const { min: b0, max: b1 } = result.seriesBox;
   const runs: number[] = [];

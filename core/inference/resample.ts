@@ -37,7 +37,7 @@ export function geometryAtSpacing(from: VolumeGeometry, toSpacingMm: Vec3): Volu
  * (through patient LPS, so grids with different directions are handled too):
  * src = base + i·ci + j·cj + k·ck.
  */
-function targetToSourceIndex(from: VolumeGeometry, to: VolumeGeometry): { base: Vec3; ci: Vec3; cj: Vec3; ck: Vec3 } {
+export function targetToSourceIndex(from: VolumeGeometry, to: VolumeGeometry): { base: Vec3; ci: Vec3; cj: Vec3; ck: Vec3 } {
   const f = (ijk: Vec3): Vec3 => lpsToIndex(from, indexToLps(to, ijk));
   const base = f([0, 0, 0]);
   const col = (ijk: Vec3): Vec3 => {

@@ -221,38 +221,39 @@ export class FollowUpService {
     const out = new Map<number, MatchLesion<number>>();
     const segs = this.db
       .prepare(
-        `SELECT sg.id, sg.lesion_id AS lesionId, sg.series_id AS seriesId, sg.volume_ml AS volumeMl, l.lesion_type AS type
+        `SELECT sg.id, sg.lesion_id AS lesionId, sg.series_id AS seriesId, sg.volume_ml AS volumeMl, sg.voxel_count AS voxelCount, l.lesion_type AS type
          FROM segmentations sg JOIN series se ON se.id = sg.series_id JOIN lesions l ON l.id = sg.lesion_id
          WHERE se.study_id = ? AND sg.structure = 'lesion' AND sg.deleted_at IS NULL AND l.deleted_at IS NULL
          ORDER BY sg.updated_at, sg.id`,
       )
-      .all(studyRowId) as { id: number; lesionId: number; seriesId: number; volumeMl: number; type: string }[];
+      .all(studyRowId) as { id: number; lesionId: number; seriesId: number; volumeMl: number; voxelCount: number; type: string }[];
     for (const s of segs) {
       const geometry = getSeriesRow(this.db, s.seriesId)?.geometry;
       if (!geometry) continue;
       const mask = readMask(this.db, this.deps.homeDir, s.id);
       const [nx, ny] = geometry.dims;
+      // About 600 voxel centres are enough for the mask overlap.
+      const step = Math.max(1, Math.floor(s.voxelCount / 600));
       let n = 0;
       const sum: Vec3 = [0, 0, 0];
-      const all: Vec3[] = [];
+      const samples: Vec3[] = [];
       for (let i = 0; i < mask.length; i++) {
         if (!mask[i]) continue;
         const p = indexToLps(geometry, [i % nx, Math.floor(i / nx) % ny, Math.floor(i / (nx * ny))]);
         sum[0] += p[0];
         sum[1] += p[1];
         sum[2] += p[2];
+        if (n % step === 0) samples.push(p);
         n++;
-        all.push(p);
       }
       if (!n) continue;
-      const step = Math.max(1, Math.floor(all.length / 600));
       out.set(s.lesionId, {
         key: s.lesionId,
         centroidMm: [sum[0] / n, sum[1] / n, sum[2] / n],
         volumeMl: s.volumeMl,
         diameterMm: null,
         type: s.type === 'indeterminate' ? null : s.type,
-        samplesMm: all.filter((_, k) => k % step === 0),
+        samplesMm: samples,
       });
     }
     const ms = this.db

@@ -108,6 +108,16 @@ export function readCohort(dir: string): { cases: CohortCase[]; labelMap: Map<nu
   return { cases: cases.sort((a, b) => a.id.localeCompare(b.id)), labelMap: null };
 }
 
+/** The PatientID of a case's images, from the first image header (no pixel data read). */
+export function casePatientId(c: CohortCase): string | null {
+  for (const file of filesUnder(c.imagesDir)) {
+    if (file === c.referenceFile || isNifti(file)) continue;
+    const h = tryHeader(file);
+    if (h && h.sopClassUid !== SEGMENTATION_STORAGE && h.hasPixelData) return h.patientId || null;
+  }
+  return null;
+}
+
 /** The CT series of a case folder (SEG and non-DICOM files ignored), decoded to HU. */
 export async function loadCaseSeries(c: CohortCase): Promise<{ geometry: VolumeGeometry; voxels: Int16Array; patientId: string; frameOfReferenceUid: string; seriesInstanceUid: string; warnings: string[] }> {
   const images: { file: string; h: DicomHeader }[] = [];

@@ -23,7 +23,7 @@ import {
 } from '../../../core/metrics';
 import { connectedComponents3d } from '../../../core/segmentation';
 import type { Db } from '../registry/db';
-import { loadCaseSeries, loadReference, readCohort, type CohortCase } from './cohort';
+import { casePatientId, loadCaseSeries, loadReference, readCohort } from './cohort';
 import type { InferenceHost } from './inferenceHost';
 import type { ModelStore } from './modelStore';
 
@@ -341,10 +341,8 @@ export class ValidationService {
       bootstrapResamples: input.bootstrapResamples ?? 1000,
       seed: input.seed ?? 1,
     };
-    // Patients come from cohort.json, else from the DICOM (read when the case runs); a
-    // split needs them now, so cases without one are read for their PatientID first.
-    const withPatients: (CohortCase & { patientId: string })[] = [];
-    for (const c of all) withPatients.push({ ...c, patientId: c.patientId ?? (input.split ? (await loadCaseSeries(c)).patientId || c.id : c.id) });
+    // Patients come from cohort.json, else from the images' PatientID (a split needs them now).
+    const withPatients = all.map((c) => ({ ...c, patientId: c.patientId ?? ((input.split ? casePatientId(c) : null) || c.id) }));
     const selected = selectCases(withPatients, input.split).map((i) => withPatients[i]);
     if (selected.length === 0) throw Object.assign(new Error('the split leaves no case to validate on'), { status: 400 });
     const report: ValidationReport = {

@@ -6,12 +6,11 @@
  * undecided ones of the run are only outlined, thinly.
  */
 import { useEffect, useRef } from 'react';
-import type { Vec3 } from '../../../../core/api/types';
 import { aiStore } from '../../store/aiStore';
 import { useStore } from '../../store/createStore';
 import type { SliceViewState } from '../../viewer/sliceTools';
-import { indexToLps, worldToCanvas } from '../../viewer/viewGeometry';
-import { colourLabels, inPlaneAxes, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from '../tools/maskSlice';
+import { paintLabelSlice, strokeEdges } from '../tools/labelCanvas';
+import { colourLabels, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from '../tools/maskSlice';
 import { proposalMask } from './proposalMasks';
 
 /** Amber: away from the liver's salmon, the lesions' pinks and blues and the measurement yellow. */
@@ -66,39 +65,12 @@ export function ProposalUnderlay({ view }: { view: SliceViewState }) {
     colourLabels(labelImage, iw, ih, colours, rgba, 90);
     const scratch = scratchRef.current ?? document.createElement('canvas');
     scratchRef.current = scratch;
-    scratch.width = iw;
-    scratch.height = ih;
-    scratch.getContext('2d')!.putImageData(new ImageData(rgba, iw, ih), 0, 0);
-
-    // Voxel (a, b) of the slice → canvas pixels, from three voxel centres (as the lesion masks).
-    const [a, b] = inPlaneAxes(axis);
-    const ijk = (ia: number, ib: number): Vec3 => {
-      const v: Vec3 = [0, 0, 0];
-      v[axis] = sliceIndex;
-      v[a] = ia;
-      v[b] = ib;
-      return v;
-    };
-    const o = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 0)));
-    const ea = worldToCanvas(view.camera, indexToLps(geometry, ijk(1, 0)));
-    const eb = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 1)));
-    ctx.imageSmoothingEnabled = false;
-    ctx.setTransform(dpr * (ea[0] - o[0]), dpr * (ea[1] - o[1]), dpr * (eb[0] - o[0]), dpr * (eb[1] - o[1]), dpr * o[0], dpr * o[1]);
-    ctx.drawImage(scratch, -0.5, -0.5);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const toCanvas = (x: number, y: number): [number, number] => [o[0] + x * (ea[0] - o[0]) + y * (eb[0] - o[0]), o[1] + x * (ea[1] - o[1]) + y * (eb[1] - o[1])];
+    const toCanvas = paintLabelSlice(ctx, scratch, rgba, iw, ih, { camera: view.camera, geometry, axis, sliceIndex, dpr });
     for (const [label, segs] of labelEdges(labelImage, iw, ih)) {
       const strong = label === 2;
       ctx.lineWidth = strong ? 2 : 1;
       ctx.strokeStyle = `rgba(${PROPOSAL_RGB.join(', ')}, ${strong ? 1 : 0.7})`;
-      ctx.beginPath();
-      for (let s = 0; s < segs.length; s += 4) {
-        const [x0, y0] = toCanvas(segs[s], segs[s + 1]);
-        const [x1, y1] = toCanvas(segs[s + 2], segs[s + 3]);
-        ctx.moveTo(x0, y0);
-        ctx.lineTo(x1, y1);
-      }
-      ctx.stroke();
+      strokeEdges(ctx, segs, toCanvas);
     }
   }, [view, overlays, selected, visible, revision, dpr, w, h, mine.length]);
 

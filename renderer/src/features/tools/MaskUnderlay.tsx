@@ -5,13 +5,12 @@
  * lesions; the mask being edited is brightest.
  */
 import { useEffect, useRef } from 'react';
-import type { Vec3 } from '../../../../core/api/types';
 import { useStore } from '../../store/createStore';
 import { toolStore } from '../../store/toolStore';
 import type { SliceViewState } from '../../viewer/sliceTools';
-import { indexToLps, worldToCanvas } from '../../viewer/viewGeometry';
 import { cachedMask, sessionKey, sessionsOfSeries } from './maskEditor';
-import { colourLabels, denseSliceInto, inPlaneAxes, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from './maskSlice';
+import { paintLabelSlice, strokeEdges } from './labelCanvas';
+import { colourLabels, denseSliceInto, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from './maskSlice';
 
 /** 3D Slicer's liver colour (GenericAnatomyColors). */
 const LIVER_RGB: [number, number, number] = [221, 130, 101];
@@ -93,40 +92,12 @@ export function MaskUnderlay({ view }: { view: SliceViewState }) {
     const edges = labelEdges(labelImage, iw, ih);
     const scratch = scratchRef.current ?? document.createElement('canvas');
     scratchRef.current = scratch;
-    scratch.width = iw;
-    scratch.height = ih;
-    scratch.getContext('2d')!.putImageData(new ImageData(rgba, iw, ih), 0, 0);
-
-    // Voxel (a, b) of the slice → canvas pixels: an affine map, from three voxel centres.
-    const [a, b] = inPlaneAxes(axis);
-    const ijk = (ia: number, ib: number): Vec3 => {
-      const v: Vec3 = [0, 0, 0];
-      v[axis] = sliceIndex;
-      v[a] = ia;
-      v[b] = ib;
-      return v;
-    };
-    const o = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 0)));
-    const ea = worldToCanvas(view.camera, indexToLps(geometry, ijk(1, 0)));
-    const eb = worldToCanvas(view.camera, indexToLps(geometry, ijk(0, 1)));
-    ctx.imageSmoothingEnabled = false;
-    ctx.setTransform(dpr * (ea[0] - o[0]), dpr * (ea[1] - o[1]), dpr * (eb[0] - o[0]), dpr * (eb[1] - o[1]), dpr * o[0], dpr * o[1]);
-    ctx.drawImage(scratch, -0.5, -0.5);
-    // Outlines in screen pixels: thin at any zoom.
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const toCanvas = paintLabelSlice(ctx, scratch, rgba, iw, ih, { camera: view.camera, geometry, axis, sliceIndex, dpr });
     ctx.lineWidth = 1.25;
-    const toCanvas = (x: number, y: number): [number, number] => [o[0] + x * (ea[0] - o[0]) + y * (eb[0] - o[0]), o[1] + x * (ea[1] - o[1]) + y * (eb[1] - o[1])];
     for (const [label, segs] of edges) {
       const [r, g, b, strength] = colours[label];
       ctx.strokeStyle = `rgba(${r}, ${g}, ${b}, ${0.55 + 0.45 * strength})`;
-      ctx.beginPath();
-      for (let s = 0; s < segs.length; s += 4) {
-        const [x0, y0] = toCanvas(segs[s], segs[s + 1]);
-        const [x1, y1] = toCanvas(segs[s + 2], segs[s + 3]);
-        ctx.moveTo(x0, y0);
-        ctx.lineTo(x1, y1);
-      }
-      ctx.stroke();
+      strokeEdges(ctx, segs, toCanvas);
     }
   }, [view, revision, segmentations, visible, activeKey, labels, dpr, w, h, hasMasks]);
 
