@@ -9,7 +9,7 @@
  */
 import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { runRecistCommand } from './recistCli';
-import { LibraryService } from './services/libraryService';
+import { createApp, type App } from './services/app';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 
@@ -20,7 +20,8 @@ const USAGE = `usage: longitude <command> [options]
   recist --input <case.json>  RECIST 1.1 assessment of a case as JSON (recist --help)
   models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
-options: --home <dir> (or LONGITUDE_HOME) chooses the library folder`;
+options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
+         --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
 
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
@@ -43,12 +44,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
-  const service = new LibraryService({
+  const service = createApp({
     homeDir,
     mode: 'serve',
     version: appVersion(),
     workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined,
     appModelsDir: typeof flags.models === 'string' ? flags.models : undefined,
+    defaultReader: typeof flags.reader === 'string' ? { name: flags.reader, id: typeof flags['reader-id'] === 'string' ? flags['reader-id'] : null } : undefined,
   });
   try {
     if (command === 'models') return await runModelsCommand(service, json);

@@ -4,7 +4,7 @@
  * `longitude models`: the models found and whether each passed its checks.
  */
 import type { CohortSplit, Ci95, ValidationReport } from '../core/api/types';
-import type { LibraryService } from './services/libraryService';
+import type { App } from './services/app';
 
 export const VALIDATE_USAGE = `usage: longitude validate --model <id> --cohort <dir> [options]
   --model <id>             model id (see "longitude models"); --model-version <v> picks a version
@@ -70,7 +70,7 @@ export function formatValidationReport(r: ValidationReport): string {
   return lines.join('\n');
 }
 
-export async function runValidateCommand(service: LibraryService, flags: Record<string, string | boolean>, json: boolean): Promise<number> {
+export async function runValidateCommand(service: App, flags: Record<string, string | boolean>, json: boolean): Promise<number> {
   if (typeof flags.model !== 'string' || typeof flags.cohort !== 'string') {
     console.error(VALIDATE_USAGE);
     return 2;
@@ -101,7 +101,7 @@ export async function runValidateCommand(service: LibraryService, flags: Record<
   return report.status === 'done' ? 0 : 1;
 }
 
-export async function runModelsCommand(service: LibraryService, json: boolean): Promise<number> {
+export async function runModelsCommand(service: App, json: boolean): Promise<number> {
   const models = await service.listModels();
   if (json) console.log(JSON.stringify(models, null, 2));
   else

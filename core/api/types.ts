@@ -4,6 +4,7 @@
  */
 import type { RecistAssessment } from '../recist/types';
 import type { Growth } from '../volumetry/volumetry';
+import type { ReaderIdentity } from './reader';
 
 export type Vec3 = [number, number, number];
 /** 3×3 direction matrix, column-major: columns are the i (row), j (column) and k (slice) axes in LPS. */
@@ -114,6 +115,8 @@ export interface AppInfo {
   mode: 'electron' | 'serve';
   /** The library folder (LONGITUDE_HOME or --home). */
   homeDir: string;
+  /** The reader recorded when a client states none (in Electron the OS user). */
+  defaultReader: ReaderIdentity;
 }
 
 // ---- Lesions and measurements (patient LPS mm) ----
@@ -177,6 +180,8 @@ export interface AuditEntry {
   action: 'create' | 'update' | 'delete' | 'restore';
   before: unknown;
   after: unknown;
+  /** Who made the change (null on rows written before readers were recorded). */
+  reader: ReaderIdentity | null;
 }
 
 // ---- Lesion table (rows: lesions, columns: exams) ----

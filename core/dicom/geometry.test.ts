@@ -97,4 +97,18 @@ describe('orientationLabel', () => {
     expect(orientationLabel([0, 0, 1])).toBe('S');
     expect(orientationLabel([0.8, 0.5, 0])).toBe('LP');
   });
+
+  it('labels the same tilt out of the axial plane alike, whatever the in-plane rotation', () => {
+    // 12° towards the head is under the 14.5° (component 0.25) of a letter of its own.
+    const tilt = (12 * Math.PI) / 180;
+    const c = Math.cos(tilt);
+    const s = Math.sin(tilt);
+    expect(orientationLabel([c, 0, s])).toBe('L');
+    expect(orientationLabel([c * Math.SQRT1_2, c * Math.SQRT1_2, s])).toBe('LP');
+    // 20° is over it, on a straight and on a 45° in-plane oblique direction.
+    const t20 = (20 * Math.PI) / 180;
+    expect(orientationLabel([Math.cos(t20), 0, Math.sin(t20)])).toBe('LS');
+    expect(orientationLabel([Math.cos(t20) * Math.SQRT1_2, -Math.cos(t20) * Math.SQRT1_2, -Math.sin(t20)])).toMatch(/^(LA|AL)I$/);
+    expect(orientationLabel([0, 0, 0])).toBe('');
+  });
 });

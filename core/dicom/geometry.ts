@@ -33,6 +33,12 @@ export interface StackResult<T> {
 
 const EPS_DIR = 1e-3;
 
+export function add(a: Vec3, b: Vec3): Vec3 {
+  return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
+}
+export function scale(a: Vec3, s: number): Vec3 {
+  return [a[0] * s, a[1] * s, a[2] * s];
+}
 export function cross(a: Vec3, b: Vec3): Vec3 {
   return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]];
 }
@@ -49,6 +55,16 @@ export function normalize(a: Vec3): Vec3 {
   const n = norm(a);
   if (n === 0) throw new Error('cannot normalize a zero vector');
   return [a[0] / n, a[1] / n, a[2] / n];
+}
+/** Unit vector of `a`, or [0, 0, 0] for the zero vector (interactive geometry: a drag may start on its own end point). */
+export function normalizeOrZero(a: Vec3): Vec3 {
+  const n = norm(a);
+  return n > 0 ? [a[0] / n, a[1] / n, a[2] / n] : [0, 0, 0];
+}
+
+/** Column `axis` of a column-major direction matrix: the LPS direction of voxel axis i, j or k. */
+export function directionColumn(direction: Mat3, axis: 0 | 1 | 2): Vec3 {
+  return [direction[3 * axis], direction[3 * axis + 1], direction[3 * axis + 2]];
 }
 
 export function rowDirection(o: SlicePlane['orientation']): Vec3 {
@@ -242,20 +258,19 @@ export function lpsToIndex(g: VolumeGeometry, p: Vec3): Vec3 {
 
 /**
  * Patient-orientation label of a direction in LPS (DICOM PS3.3 C.7.6.1.1.1):
- * +x → L, −x → R, +y → P, −y → A, +z → H (S), −z → F (I). Components under
- * `minFraction` of the largest are left out; the largest comes first ("LP", "S").
+ * +x → L, −x → R, +y → P, −y → A, +z → H (S), −z → F (I); strongest first ("LP", "S").
+ * A letter appears when the UNIT direction's component along its axis is at least
+ * `minComponent` (0.25: tilted ≥ 14.5° towards that axis). The threshold is absolute, not a
+ * fraction of the largest component, so an oblique series gets the same letters for the same
+ * tilt whatever its in-plane rotation (a relative threshold labels a 12° tilt "LPS" on a 45°
+ * in-plane oblique but "L" on a straight one). The zero vector has no label.
  */
-export function orientationLabel(v: Vec3, minFraction = 0.25): string {
-  const parts: { label: string; w: number }[] = [
-    { label: v[0] >= 0 ? 'L' : 'R', w: Math.abs(v[0]) },
-    { label: v[1] >= 0 ? 'P' : 'A', w: Math.abs(v[1]) },
-    { label: v[2] >= 0 ? 'S' : 'I', w: Math.abs(v[2]) },
-  ];
-  const max = Math.max(...parts.map((p) => p.w));
-  if (max === 0) return '';
-  return parts
-    .filter((p) => p.w >= max * minFraction)
-    .sort((a, b) => b.w - a.w)
-    .map((p) => p.label)
+export function orientationLabel(v: Vec3, minComponent = 0.25): string {
+  const unit = normalizeOrZero(v);
+  const letters: [string, string][] = [['L', 'R'], ['P', 'A'], ['S', 'I']];
+  return [0, 1, 2]
+    .filter((a) => Math.abs(unit[a]) >= minComponent)
+    .sort((a, b) => Math.abs(unit[b]) - Math.abs(unit[a]))
+    .map((a) => (unit[a] > 0 ? letters[a][0] : letters[a][1]))
     .join('');
 }

@@ -5,18 +5,17 @@
 import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BINARY_METHODS, isApiMethod, type ApiMethod } from '../../core/api/contract';
-import { CONTENT_SECURITY_POLICY } from '../server/server';
-import { LibraryService } from '../services/libraryService';
+import { parseReader } from '../../core/api/reader';
+import { CONTENT_SECURITY_POLICY, IPC_CALL_CHANNEL, IPC_ERROR_KEY, IPC_EVENT_CHANNEL } from '../../core/api/wire';
+import { dispatch } from '../shell/dispatch';
+import { createApp, type App } from '../services/app';
 import { appVersion, parseArgs, resolveAppModelsDir, resolveHome } from '../shell/options';
 
-const CALL_CHANNEL = 'longitude:call';
-const EVENT_CHANNEL = 'longitude:event';
 
 const rendererIndex = join(import.meta.dirname, '..', 'renderer', 'index.html');
 const rendererUrl = pathToFileURL(rendererIndex).href;
 
-let service: LibraryService | null = null;
+let service: App | null = null;
 let mainWindow: BrowserWindow | null = null;
 
 function isOwnFrame(event: IpcMainInvokeEvent): boolean {
@@ -54,7 +53,7 @@ async function createWindow(): Promise<void> {
 app.whenReady().then(async () => {
   const { flags } = parseArgs(process.argv.slice(1));
   const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
-  service = new LibraryService({
+  service = createApp({
     homeDir,
     mode: 'electron',
     version: appVersion(),
@@ -74,14 +73,14 @@ app.whenReady().then(async () => {
   });
   session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
 
-  ipcMain.handle(CALL_CHANNEL, async (event, method: unknown, args: unknown) => {
+  ipcMain.handle(IPC_CALL_CHANNEL, async (event, method: unknown, args: unknown, reader: unknown) => {
     if (!isOwnFrame(event)) throw new Error('IPC from an unknown sender was refused');
-    if (typeof method !== 'string' || !isApiMethod(method)) throw new Error(`unknown API method "${String(method)}"`);
-    const fn = service![method as ApiMethod] as (...a: unknown[]) => Promise<unknown>;
-    const result = await fn.apply(service, Array.isArray(args) ? args : []);
-    return BINARY_METHODS.includes(method as ApiMethod) ? new Uint8Array(result as ArrayBuffer) : result;
+    // Errors resolve as an envelope: a thrown error would lose its kind crossing IPC.
+    const r = await dispatch(service!, method, args, parseReader(reader), { rawBody: true });
+    if (!r.ok) return { [IPC_ERROR_KEY]: r.error };
+    return r.binary ? new Uint8Array(r.value as ArrayBuffer) : r.value;
   });
-  service.events.on('event', (name: string, payload: unknown) => mainWindow?.webContents.send(EVENT_CHANNEL, name, payload));
+  service.events.on('event', (name: string, payload: unknown) => mainWindow?.webContents.send(IPC_EVENT_CHANNEL, name, payload));
 
   await createWindow();
 });

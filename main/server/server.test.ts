@@ -3,13 +3,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LibraryService } from '../services/libraryService';
+import { createApp, type App } from '../services/app';
 import { startServer, type RunningServer } from './server';
 
 const DATA = join(__dirname, '..', '..', '..', 'shared', 'data');
 const TOKEN = 'test-token-0123456789';
 
-let service: LibraryService;
+let service: App;
 let server: RunningServer;
 let dir: string;
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   mkdirSync(staticDir);
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Longitude</title>');
   writeFileSync(join(dir, 'secret.txt'), 'outside the static folder');
-  service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 1 });
+  service = createApp({ homeDir: join(dir, 'home'), mode: 'serve', workers: 1 });
   server = await startServer({ service, token: TOKEN, staticDir });
 });
 afterAll(async () => {

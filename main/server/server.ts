@@ -8,11 +8,15 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { BINARY_METHODS, EVENT_NAMES, isApiMethod, type ApiMethod } from '../../core/api/contract';
-import type { LibraryService } from '../services/libraryService';
+import { EVENT_NAMES } from '../../core/api/contract';
+import { ApiError, httpStatusOf, toWireError } from '../../core/api/errors';
+import { decodeReaderHeader } from '../../core/api/reader';
+import { CONTENT_SECURITY_POLICY, HTTP_CALL_PREFIX, HTTP_EVENTS_PATH, HTTP_READER_HEADER, HTTP_UPLOAD_PREFIX } from '../../core/api/wire';
+import type { App } from '../services/app';
+import { dispatch, type DispatchResult } from '../shell/dispatch';
 
 export interface ServeOptions {
-  service: LibraryService;
+  service: App;
   token: string;
   host?: string;
   port?: number;
@@ -39,8 +43,6 @@ const MIME: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
 const MAX_JSON_BYTES = 1 << 20;
 const MAX_UPLOAD_BYTES = 2 ** 31 - 1;
@@ -63,15 +65,29 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw Object.assign(new Error(`request body larger than ${limit} bytes`), { status: 413 });
+    if (size > limit) throw new ApiError('too-large', `request body larger than ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
 }
 
-function errorStatus(err: unknown): number {
-  const s = (err as { status?: number }).status;
-  return typeof s === 'number' && s >= 400 && s < 600 ? s : 500;
+function sendError(res: ServerResponse, err: unknown): void {
+  const wire = toWireError(err);
+  sendJson(res, httpStatusOf(wire.kind), { error: wire.message, kind: wire.kind });
+}
+
+function sendResult(res: ServerResponse, r: DispatchResult): void {
+  if (!r.ok) {
+    sendJson(res, httpStatusOf(r.error.kind), { error: r.error.message, kind: r.error.kind });
+    return;
+  }
+  if (r.binary) {
+    const bytes = Buffer.from(r.value as ArrayBuffer);
+    res.writeHead(200, { 'content-type': r.binary, 'content-length': bytes.length, 'cache-control': 'no-store' });
+    res.end(bytes);
+    return;
+  }
+  sendJson(res, 200, { result: r.value ?? null });
 }
 
 export function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -103,9 +119,9 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
 
       if (path.startsWith('/api/')) {
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-        const given = bearer ?? (path === '/api/events' ? url.searchParams.get('token') : null);
+        const given = bearer ?? (path === HTTP_EVENTS_PATH ? url.searchParams.get('token') : null);
         if (!tokenMatches(given, token)) {
-          sendJson(res, 401, { error: 'missing or wrong token: open the address printed when the workstation started' });
+          sendJson(res, 401, { error: 'missing or wrong token: open the address printed when the workstation started', kind: 'unauthorized' });
           return;
         }
         await handleApi(path, req, res);
@@ -117,54 +133,41 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       serveStatic(path, res);
     } catch (err) {
-      if (!res.headersSent) sendJson(res, errorStatus(err), { error: (err as Error).message });
+      if (!res.headersSent) sendError(res, err);
       else res.end();
     }
   });
 
   async function handleApi(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (path === '/api/events' && req.method === 'GET') {
+    if (path === HTTP_EVENTS_PATH && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write(`: connected; events ${EVENT_NAMES.join(', ')}\n\n`);
       sseClients.add(res);
       req.on('close', () => sseClients.delete(res));
       return;
     }
-    const upload = /^\/api\/upload\/([^/]+)\/(.+)$/.exec(path);
-    if (upload && req.method === 'PUT') {
+    const readerHeader = req.headers[HTTP_READER_HEADER];
+    const reader = decodeReaderHeader(Array.isArray(readerHeader) ? readerHeader[0] : readerHeader);
+    if (path.startsWith(HTTP_UPLOAD_PREFIX) && req.method === 'PUT') {
+      // PUT /api/upload/<batchId>/<relativePath>: the raw body is the last argument.
+      const upload = /^([^/]+)\/(.+)$/.exec(path.slice(HTTP_UPLOAD_PREFIX.length));
+      if (!upload) throw new ApiError('not-found', `no API route ${req.method} ${path}`);
       const body = await readBody(req, MAX_UPLOAD_BYTES);
-      await service.uploadFile(decodeURIComponent(upload[1]), decodeURIComponent(upload[2]), new Uint8Array(body.buffer, body.byteOffset, body.byteLength));
-      sendJson(res, 200, { result: null });
+      const args = [decodeURIComponent(upload[1]), decodeURIComponent(upload[2]), new Uint8Array(body.buffer, body.byteOffset, body.byteLength)];
+      sendResult(res, await dispatch(service, 'uploadFile', args, reader, { rawBody: true }));
       return;
     }
-    const call = /^\/api\/call\/([A-Za-z]+)$/.exec(path);
-    if (!call || req.method !== 'POST') {
-      sendJson(res, 404, { error: `no API route ${req.method} ${path}` });
-      return;
-    }
-    const method = call[1];
-    if (!isApiMethod(method) || method === 'uploadFile') {
-      sendJson(res, 404, { error: `unknown API method "${method}"` });
-      return;
-    }
+    const call = path.startsWith(HTTP_CALL_PREFIX) ? /^[A-Za-z]+$/.exec(path.slice(HTTP_CALL_PREFIX.length)) : null;
+    if (!call || req.method !== 'POST') throw new ApiError('not-found', `no API route ${req.method} ${path}`);
     const raw = await readBody(req, MAX_JSON_BYTES);
     let args: unknown[];
     try {
       const parsed = raw.length ? (JSON.parse(raw.toString('utf8')) as { args?: unknown }) : {};
       args = Array.isArray(parsed.args) ? parsed.args : [];
     } catch {
-      sendJson(res, 400, { error: 'request body must be JSON: {"args": [...]}' });
-      return;
+      throw new ApiError('invalid', 'request body must be JSON: {"args": [...]}');
     }
-    const fn = service[method as ApiMethod] as (...a: unknown[]) => Promise<unknown>;
-    const result = await fn.apply(service, args);
-    if (BINARY_METHODS.includes(method as ApiMethod)) {
-      const bytes = Buffer.from(result as ArrayBuffer);
-      res.writeHead(200, { 'content-type': method === 'getThumbnail' ? 'image/png' : 'application/octet-stream', 'content-length': bytes.length, 'cache-control': 'no-store' });
-      res.end(bytes);
-      return;
-    }
-    sendJson(res, 200, { result: result ?? null });
+    sendResult(res, await dispatch(service, call[0], args, reader));
   }
 
   function serveStatic(path: string, res: ServerResponse): void {

@@ -7,7 +7,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LibraryService } from '../../main/services/libraryService';
+import { createApp } from '../../main/services/app';
 import { writePatient } from '../phantom/index';
 
 const MODEL = process.env.BENCH_MODEL ?? 'longitude-liver-lesions';
@@ -28,7 +28,7 @@ async function phantomCt(): Promise<string> {
 export async function benchInference(): Promise<[string, string, string][]> {
   const src = await phantomCt();
   const home = mkdtempSync(join(tmpdir(), 'longitude-bench-ai-'));
-  const service = new LibraryService({ homeDir: home, mode: 'serve', appModelsDir: process.env.BENCH_MODELS_DIR });
+  const service = createApp({ homeDir: home, mode: 'serve', appModelsDir: process.env.BENCH_MODELS_DIR });
   try {
     const report = await service.importPaths([src]);
     const seriesId = report.series[0].id;

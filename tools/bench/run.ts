@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium, newWorkstationPage } from '../../e2e/support/chromium';
 import { apiCall, REPO_ROOT, startServeMode } from '../../e2e/support/serveMode';
-import { LibraryService } from '../../main/services/libraryService';
+import { createApp } from '../../main/services/app';
 import { writePatient } from '../phantom/index';
 import { benchRegistry } from './registryBench';
 import { benchRegistration } from './registrationBench';
@@ -109,7 +109,7 @@ async function benchImportAndOpen(): Promise<[string, string, string][]> {
     for (let i = 0; i < RUNS; i++) {
       // The workstation is running when a user imports: its workers are up and have parsed
       // DICOM before (warm JIT). Warm-up: the 3-slice dcmqi CT, imported first.
-      const service = new LibraryService({ homeDir: join(work, `home-${i}`), mode: 'serve' });
+      const service = createApp({ homeDir: join(work, `home-${i}`), mode: 'serve' });
       await service.ready();
       await service.importPaths([join(REPO_ROOT, '..', 'shared', 'data', 'dcmqi', 'ct-3slice')]);
       const t = performance.now();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ValidationReport } from '../../core/api/types';
-import { LibraryService } from '../../main/services/libraryService';
+import { createApp } from '../../main/services/app';
 import { formatValidationReport } from '../../main/validateCli';
 import { writeSplitCohort } from './testCohort';
 
@@ -33,7 +33,7 @@ export function cardFigures(report: ValidationReport) {
 
 export async function validateShipped(modelDir: string, cohortDir: string): Promise<ValidationReport> {
   const home = mkdtempSync(join(tmpdir(), 'lng-card-'));
-  const service = new LibraryService({ homeDir: home, mode: 'serve', workers: 1, appModelsDir: dirname(modelDir) });
+  const service = createApp({ homeDir: home, mode: 'serve', workers: 1, appModelsDir: dirname(modelDir) });
   try {
     const manifest = JSON.parse(readFileSync(join(modelDir, 'model.json'), 'utf8')) as { id: string; version: string };
     const { done } = await service.validation.start({ modelId: manifest.id, modelVersion: manifest.version, cohortDir, minLesionDiameterMm: 10, bootstrapResamples: 1000, seed: 1 });

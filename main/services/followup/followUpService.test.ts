@@ -13,7 +13,7 @@ import type { Vec3 } from '../../../core/api/types';
 import { applyMat4, type Mat4 } from '../../../core/registration/affine';
 import { writePatient } from '../../../tools/phantom/index';
 import { recistCaseFromTable } from '../lesions/lesionAssessment';
-import { LibraryService } from '../libraryService';
+import { createApp, type App } from '../app';
 
 interface TruthLesion {
   id: string;
@@ -26,7 +26,7 @@ interface Truth {
   timepoints: { labelsFile: string; lesions: TruthLesion[]; baselineToExam: { matrix4x4: Mat4 }; geometry: { originMm: Vec3 } }[];
 }
 
-let service: LibraryService;
+let service: App;
 let dir: string;
 let truth: Truth;
 let patientRowId: number;
@@ -37,7 +37,7 @@ const lesionOf: Map<string, number>[] = [new Map(), new Map()];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lng-fu-'));
-  service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2 });
+  service = createApp({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2 });
   const written = await writePatient(join(dir, 'phantom'), { seed: 233, size: 128, slices: 80, timepoints: 2, patientId: 'FU-001', writeLabels: true });
   truth = JSON.parse(readFileSync(written.truthPath, 'utf8'));
   for (let t = 0; t < 2; t++) {

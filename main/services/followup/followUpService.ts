@@ -13,88 +13,53 @@
  * threshold are confirmed automatically; the others wait in the review queue. Every change
  * is audited, and rejecting a confirmed link undoes what confirming did.
  */
-import type { FollowUpMatchResult, LesionLinkRow, RegistrationProgressEvent, Vec3, VolumeGeometry } from '../../../core/api/types';
+import type { FollowUpMatchResult, LesionLinkRow, RegistrationProgressEvent, Vec3 } from '../../../core/api/types';
+import type { FollowUpApi } from '../../../core/api/contract';
+import { ApiError, invalid, notFound, requireInt } from '../../../core/api/errors';
 import { indexToLps } from '../../../core/dicom/geometry';
 import { matchLesions, type MatchLesion } from '../../../core/matching/lesionMatching';
 import { applyMat4, composeMat4, identityMat4, invertMat4, type Mat4 } from '../../../core/registration/affine';
 import { fitLandmarkTransform, type LandmarkPair } from '../../../core/registration/registrationError';
-import { getSeriesRow } from '../library/catalog';
-import { audit, getLesion } from '../lesions/lesionStore';
-import { readMask } from '../lesions/segmentationStore';
+import { audit } from '../audit/auditLog';
+import { proposalIdsOn, reassignProposals } from '../inference/aiService';
+import { getSeriesRow, primaryImageSeries, seriesIdsOfStudy, studyPatientId } from '../library/catalog';
+import { getLesion, hasLiveFindings, measurementIdsOn, moveAssessment, reassignMeasurements, restoreLesion, retireLesion } from '../lesions/lesionStore';
+import { liverSegmentationOf, readMask, reassignSegmentations, segmentationIdsOn } from '../segmentation/segmentationStore';
+import { transaction } from '../registry/changes';
 import type { Db } from '../registry/db';
 import { registerInWorker, type ElastixStage, type RegistrationProgress } from '../registration/elastixRegistration';
-import { currentRegistration, saveRegistration, type RegistrationRecord } from '../registration/registrationStore';
+import { currentRegistration, listRegistrations, saveRegistration, type RegistrationRecord } from '../registration/registrationStore';
+import type { VolumeAccess } from '../volumes/volumeAccess';
+import {
+  clearProposedMatches,
+  confirmedMatchOf,
+  getLink,
+  insertLineage,
+  insertLink,
+  linkEffect,
+  linkPairs,
+  listLinks,
+  markLinkConfirmed,
+  markLinkRejected,
+  retireLineage,
+  type LinkEffect,
+  type LinkFilter,
+} from './followUpStore';
 
-export class FollowUpError extends Error {
-  readonly status = 400;
-}
-
-interface LinkRow {
-  id: number;
-  patient_id: number;
-  baseline_study_id: number;
-  followup_study_id: number;
-  registration_id: number | null;
-  kind: LesionLinkRow['kind'];
-  from_lesion_id: number;
-  to_lesion_id: number;
-  confidence: number | null;
-  distance_mm: number | null;
-  overlap: number | null;
-  source: LesionLinkRow['source'];
-  status: LesionLinkRow['status'];
-  auto: number;
-  effect_json: string | null;
-  created_at: string;
-  decided_at: string | null;
-  from_label: string;
-  to_label: string;
-}
-
-interface Effect {
-  measurements?: number[];
-  segmentations?: number[];
-  proposals?: number[];
-  assessments?: number[];
-  retired?: boolean;
-  lineageId?: number;
-}
-
-const now = (): string => new Date().toISOString();
-const LINK_SELECT = `SELECT k.*, lf.label AS from_label, lt.label AS to_label FROM lesion_links k
-  JOIN lesions lf ON lf.id = k.from_lesion_id JOIN lesions lt ON lt.id = k.to_lesion_id`;
-
-function toLink(r: LinkRow): LesionLinkRow {
-  return {
-    id: r.id,
-    patientRowId: r.patient_id,
-    baselineStudyRowId: r.baseline_study_id,
-    followUpStudyRowId: r.followup_study_id,
-    registrationId: r.registration_id,
-    kind: r.kind,
-    fromLesionId: r.from_lesion_id,
-    fromLabel: r.from_label,
-    toLesionId: r.to_lesion_id,
-    toLabel: r.to_label,
-    confidence: r.confidence,
-    distanceMm: r.distance_mm,
-    overlap: r.overlap,
-    source: r.source,
-    status: r.status,
-    auto: r.auto === 1,
-    createdAt: r.created_at,
-    decidedAt: r.decided_at,
-  };
+export class FollowUpError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 export interface FollowUpDeps {
   db: Db;
   homeDir: string;
-  seriesVolume: (seriesId: number) => Promise<{ geometry: VolumeGeometry; voxels: Int16Array }>;
+  volumes: VolumeAccess;
   emit: (e: RegistrationProgressEvent) => void;
 }
 
-export class FollowUpService {
+export class FollowUpService implements FollowUpApi {
   /** Links below this confidence wait for the radiologist. */
   readonly reviewBelow = 0.6;
 
@@ -107,38 +72,32 @@ export class FollowUpService {
   // ---- exams and series ----
 
   private studyPatient(studyRowId: number): number {
-    const r = this.db.prepare('SELECT patient_id AS p FROM studies WHERE id = ?').get(studyRowId) as { p: number } | undefined;
-    if (!r) throw Object.assign(new Error(`study ${studyRowId} is not in the library`), { status: 404 });
-    return r.p;
+    const p = studyPatientId(this.db, studyRowId);
+    if (p === null) throw notFound(`study ${studyRowId} is not in the library`);
+    return p;
   }
 
   /** The image series a study is read on: the CT (else any) volume with the most slices. */
   primarySeries(studyRowId: number): number {
-    const r = this.db
-      .prepare(
-        `SELECT id FROM series WHERE study_id = ? AND geometry_json IS NOT NULL
-         ORDER BY (modality = 'CT') DESC, slice_count DESC, id LIMIT 1`,
-      )
-      .get(studyRowId) as { id: number } | undefined;
-    if (!r) throw new FollowUpError(`study ${studyRowId} has no image series`);
-    return r.id;
+    const id = primaryImageSeries(this.db, studyRowId);
+    if (id === null) throw new FollowUpError(`study ${studyRowId} has no image series`);
+    return id;
   }
 
   // ---- registration ----
 
   /** Register the moving (follow-up) series to the fixed (baseline) one with elastix; stored as the pair's current transform. */
   async registerSeries(input: { fixedSeriesId: number; movingSeriesId: number; transform?: ElastixStage }): Promise<RegistrationRecord> {
-    const { fixedSeriesId, movingSeriesId } = input;
+    const fixedSeriesId = this.deps.volumes.seriesRow(input?.fixedSeriesId).id;
+    const movingSeriesId = this.deps.volumes.seriesRow(input.movingSeriesId).id;
     const emit = (phase: string, state: RegistrationProgressEvent['state'], fraction: number, error: string | null = null) =>
       this.deps.emit({ fixedSeriesId, movingSeriesId, phase, state, fraction, error });
     try {
       emit('loading', 'started', 0);
-      const [fixed, moving] = [await this.deps.seriesVolume(fixedSeriesId), await this.deps.seriesVolume(movingSeriesId)];
+      const [fixed, moving] = [await this.deps.volumes.seriesVolume(fixedSeriesId), await this.deps.volumes.seriesVolume(movingSeriesId)];
       // The liver mask of the baseline, when there is one, keeps the metric on the organ that is followed.
-      const liver = this.db
-        .prepare("SELECT id FROM segmentations WHERE series_id = ? AND structure = 'liver' AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT 1")
-        .get(fixedSeriesId) as { id: number } | undefined;
-      const fixedMask = liver ? readMask(this.db, this.deps.homeDir, liver.id) : undefined;
+      const liver = liverSegmentationOf(this.db, fixedSeriesId);
+      const fixedMask = liver !== null ? readMask(this.db, this.deps.homeDir, liver) : undefined;
       const result = await registerInWorker(
         {
           fixed: { hu: fixed.voxels, geometry: fixed.geometry },
@@ -168,14 +127,16 @@ export class FollowUpService {
    * Manual correction: corresponding points clicked in both exams (fixed = baseline LPS,
    * moving = follow-up LPS); rigid from 3 points, affine from 4 or more if asked.
    */
-  setLandmarkRegistration(input: { fixedSeriesId: number; movingSeriesId: number; pairs: LandmarkPair[]; kind?: 'rigid' | 'affine' }): RegistrationRecord {
+  async setLandmarkRegistration(input: { fixedSeriesId: number; movingSeriesId: number; pairs: LandmarkPair[]; kind?: 'rigid' | 'affine' }): Promise<RegistrationRecord> {
+    const fixedSeriesId = this.deps.volumes.seriesRow(input?.fixedSeriesId).id;
+    const movingSeriesId = this.deps.volumes.seriesRow(input.movingSeriesId).id;
     const pairs = input.pairs;
     if (!Array.isArray(pairs) || pairs.length < 3) throw new FollowUpError('a manual registration needs at least three pairs of corresponding points');
     const kind = input.kind ?? 'rigid';
     const fit = fitLandmarkTransform(pairs, kind);
     return saveRegistration(this.db, {
-      fixedSeriesId: input.fixedSeriesId,
-      movingSeriesId: input.movingSeriesId,
+      fixedSeriesId,
+      movingSeriesId,
       method: 'landmarks',
       matrix4x4: fit.matrix,
       landmarks: pairs,
@@ -192,7 +153,7 @@ export class FollowUpService {
     if (fromSeriesId === toSeriesId) return { matrix: identityMat4(), registrationIds: [] };
     const a = getSeriesRow(this.db, fromSeriesId);
     const b = getSeriesRow(this.db, toSeriesId);
-    if (!a || !b) throw Object.assign(new Error(`series ${!a ? fromSeriesId : toSeriesId} is not in the library`), { status: 404 });
+    if (!a || !b) throw notFound(`series ${!a ? fromSeriesId : toSeriesId} is not in the library`);
     if (a.frameOfReferenceUid && a.frameOfReferenceUid === b.frameOfReferenceUid) return { matrix: identityMat4(), registrationIds: [] };
     const direct = currentRegistration(this.db, fromSeriesId, toSeriesId);
     if (direct) return { matrix: direct.matrix4x4, registrationIds: [direct.id] };
@@ -208,9 +169,14 @@ export class FollowUpService {
     throw new FollowUpError(`series ${fromSeriesId} and ${toSeriesId} have no registration between them; register the follow-up to its baseline first`);
   }
 
+  async listRegistrations(patientRowId: number): Promise<RegistrationRecord[]> {
+    return listRegistrations(this.db, requireInt(patientRowId, 'patient id'));
+  }
+
   /** Synchronized navigation: where a point of one series lies in another. */
-  mapPoint(input: { fromSeriesId: number; toSeriesId: number; pointLps: Vec3 }): { pointLps: Vec3; registrationIds: number[] } {
-    const t = this.transformBetween(input.fromSeriesId, input.toSeriesId);
+  async mapPoint(input: { fromSeriesId: number; toSeriesId: number; pointLps: Vec3 }): Promise<{ pointLps: Vec3; registrationIds: number[] }> {
+    if (!input || !Array.isArray(input.pointLps) || input.pointLps.length !== 3) throw invalid('mapPoint needs { fromSeriesId, toSeriesId, pointLps: [x, y, z] }');
+    const t = this.transformBetween(requireInt(input.fromSeriesId, 'series id'), requireInt(input.toSeriesId, 'series id'));
     return { pointLps: applyMat4(t.matrix, input.pointLps), registrationIds: t.registrationIds };
   }
 
@@ -279,21 +245,12 @@ export class FollowUpService {
 
   // ---- matching and links ----
 
-  getLink(id: number): LesionLinkRow {
-    const r = this.db.prepare(`${LINK_SELECT} WHERE k.id = ?`).get(id) as LinkRow | undefined;
-    if (!r) throw Object.assign(new Error(`lesion link ${id} does not exist`), { status: 404 });
-    return toLink(r);
+  private getLink(id: number): LesionLinkRow {
+    return getLink(this.db, id);
   }
 
-  listLinks(filter: { patientRowId?: number; status?: LesionLinkRow['status']; baselineStudyRowId?: number; followUpStudyRowId?: number }): LesionLinkRow[] {
-    const where: string[] = [];
-    const args: (number | string)[] = [];
-    if (filter.patientRowId !== undefined) where.push('k.patient_id = ?') && args.push(filter.patientRowId);
-    if (filter.status !== undefined) where.push('k.status = ?') && args.push(filter.status);
-    if (filter.baselineStudyRowId !== undefined) where.push('k.baseline_study_id = ?') && args.push(filter.baselineStudyRowId);
-    if (filter.followUpStudyRowId !== undefined) where.push('k.followup_study_id = ?') && args.push(filter.followUpStudyRowId);
-    const rows = this.db.prepare(`${LINK_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY k.status = 'proposed' DESC, k.confidence, k.id`).all(...args) as LinkRow[];
-    return rows.map(toLink);
+  async listLesionLinks(filter: LinkFilter): Promise<LesionLinkRow[]> {
+    return listLinks(this.db, filter ?? {});
   }
 
   /**
@@ -301,7 +258,8 @@ export class FollowUpService {
    * have no registration, proposes links, confirms the confident ones, queues the rest.
    */
   async matchFollowUp(input: { baselineStudyRowId: number; followUpStudyRowId: number }): Promise<FollowUpMatchResult> {
-    const { baselineStudyRowId: bs, followUpStudyRowId: fs } = input;
+    const bs = requireInt(input?.baselineStudyRowId, 'study id');
+    const fs = requireInt(input.followUpStudyRowId, 'study id');
     const patient = this.studyPatient(bs);
     if (this.studyPatient(fs) !== patient) throw new FollowUpError(`studies ${bs} and ${fs} belong to different patients`);
     if (bs === fs) throw new FollowUpError('the baseline and the follow-up are the same exam');
@@ -320,18 +278,10 @@ export class FollowUpService {
     const baseline = this.findings(bs);
     const followUp = this.findings(fs);
     const inBoth = new Set(baseline.map((b) => b.key).filter((k) => followUp.some((f) => f.key === k)));
-    const decided = this.db
-      .prepare("SELECT from_lesion_id AS f, to_lesion_id AS t FROM lesion_links WHERE baseline_study_id = ? AND followup_study_id = ? AND status = 'confirmed'")
-      .all(bs, fs) as { f: number; t: number }[];
-    const takenB = new Set([...inBoth, ...decided.map((d) => d.f)]);
-    const takenF = new Set([...inBoth, ...decided.map((d) => d.t)]);
-    const rejected = new Set(
-      (this.db.prepare("SELECT from_lesion_id AS f, to_lesion_id AS t, kind FROM lesion_links WHERE baseline_study_id = ? AND followup_study_id = ? AND status = 'rejected'").all(bs, fs) as {
-        f: number;
-        t: number;
-        kind: string;
-      }[]).map((r) => `${r.f}>${r.t}>${r.kind}`),
-    );
+    const decided = linkPairs(this.db, bs, fs, 'confirmed');
+    const takenB = new Set([...inBoth, ...decided.map((d) => d.from)]);
+    const takenF = new Set([...inBoth, ...decided.map((d) => d.to)]);
+    const rejected = new Set(linkPairs(this.db, bs, fs, 'rejected').map((r) => `${r.from}>${r.to}>${r.kind}`));
     const result = matchLesions(
       baseline.filter((b) => !takenB.has(b.key)),
       followUp.filter((f) => !takenF.has(f.key)),
@@ -340,101 +290,103 @@ export class FollowUpService {
     );
 
     const toConfirm: number[] = [];
-    this.db.transaction(() => {
-      this.db.prepare("DELETE FROM lesion_links WHERE baseline_study_id = ? AND followup_study_id = ? AND status = 'proposed' AND source = 'matching'").run(bs, fs);
-      const insert = this.db.prepare(
-        `INSERT INTO lesion_links (patient_id, baseline_study_id, followup_study_id, registration_id, kind, from_lesion_id, to_lesion_id, confidence, distance_mm, overlap, cost, source, status, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'matching', 'proposed', ?)`,
-      );
+    transaction(this.db, () => {
+      clearProposedMatches(this.db, patient, bs, fs);
       for (const l of result.links) {
         if (rejected.has(`${l.baseline}>${l.followUp}>${l.kind}`)) continue;
-        const id = Number(insert.run(patient, bs, fs, registration?.id ?? null, l.kind, l.baseline, l.followUp, l.confidence, l.distanceMm, l.overlap, l.cost, now()).lastInsertRowid);
+        const id = insertLink(this.db, {
+          patientRowId: patient,
+          baselineStudyRowId: bs,
+          followUpStudyRowId: fs,
+          registrationId: registration?.id ?? null,
+          kind: l.kind,
+          fromLesionId: l.baseline,
+          toLesionId: l.followUp,
+          confidence: l.confidence,
+          distanceMm: l.distanceMm,
+          overlap: l.overlap,
+          cost: l.cost,
+          source: 'matching',
+        });
         if (!l.needsReview) toConfirm.push(id);
       }
       // Confident matches first, so a merge that follows one of them finds its target.
       for (const id of toConfirm) this.applyConfirm(id, true);
-    })();
+    });
     return {
       baselineStudyRowId: bs,
       followUpStudyRowId: fs,
       registrationId: registration?.id ?? null,
       warnings,
-      links: this.listLinks({ baselineStudyRowId: bs, followUpStudyRowId: fs }),
+      links: listLinks(this.db, { baselineStudyRowId: bs, followUpStudyRowId: fs }),
       newLesionIds: result.newLesions,
       disappearedLesionIds: result.disappeared,
     };
   }
 
-  confirmLink(id: number): LesionLinkRow {
-    this.db.transaction(() => this.applyConfirm(id, false))();
+  async confirmLesionLink(linkId: number): Promise<LesionLinkRow> {
+    const id = requireInt(linkId, 'link id');
+    transaction(this.db, () => this.applyConfirm(id, false));
     return this.getLink(id);
   }
 
   /** Reject a proposed link, or unlink a confirmed one (undoing what confirming did). */
-  rejectLink(id: number): LesionLinkRow {
-    this.db.transaction(() => {
+  async rejectLesionLink(linkId: number): Promise<LesionLinkRow> {
+    const id = requireInt(linkId, 'link id');
+    transaction(this.db, () => {
       const before = this.getLink(id);
       if (before.status === 'rejected') return;
-      if (before.status === 'confirmed') this.undo(id);
-      this.db.prepare("UPDATE lesion_links SET status = 'rejected', decided_at = ?, effect_json = NULL WHERE id = ?").run(now(), id);
+      if (before.status === 'confirmed') this.undo(before);
+      markLinkRejected(this.db, before);
       audit(this.db, 'lesion-link', id, 'update', before, this.getLink(id));
-    })();
+    });
     return this.getLink(id);
   }
 
   /** A link the radiologist makes (relink, or declare a split / merge), confirmed at once. */
-  linkLesions(input: { baselineStudyRowId: number; followUpStudyRowId: number; fromLesionId: number; toLesionId: number; kind: LesionLinkRow['kind'] }): LesionLinkRow {
+  async linkLesions(input: { baselineStudyRowId: number; followUpStudyRowId: number; fromLesionId: number; toLesionId: number; kind: LesionLinkRow['kind'] }): Promise<LesionLinkRow> {
+    if (!input) throw invalid('linkLesions needs { baselineStudyRowId, followUpStudyRowId, fromLesionId, toLesionId, kind }');
+    for (const k of ['baselineStudyRowId', 'followUpStudyRowId', 'fromLesionId', 'toLesionId'] as const) requireInt(input[k], k);
     const patient = this.studyPatient(input.baselineStudyRowId);
     if (this.studyPatient(input.followUpStudyRowId) !== patient) throw new FollowUpError('the two exams belong to different patients');
     if (!['match', 'split', 'merge'].includes(input.kind)) throw new FollowUpError('kind must be match, split or merge');
     for (const lid of [input.fromLesionId, input.toLesionId]) if (getLesion(this.db, lid).patientRowId !== patient) throw new FollowUpError(`lesion ${lid} belongs to another patient`);
     if (input.fromLesionId === input.toLesionId) throw new FollowUpError('a lesion cannot be linked to itself');
-    let id = 0;
-    this.db.transaction(() => {
-      id = Number(
-        this.db
-          .prepare(
-            `INSERT INTO lesion_links (patient_id, baseline_study_id, followup_study_id, kind, from_lesion_id, to_lesion_id, source, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, 'manual', 'proposed', ?)`,
-          )
-          .run(patient, input.baselineStudyRowId, input.followUpStudyRowId, input.kind, input.fromLesionId, input.toLesionId, now()).lastInsertRowid,
-      );
-      this.applyConfirm(id, false);
-    })();
+    const id = transaction(this.db, () => {
+      const linkId = insertLink(this.db, {
+        patientRowId: patient,
+        baselineStudyRowId: input.baselineStudyRowId,
+        followUpStudyRowId: input.followUpStudyRowId,
+        kind: input.kind,
+        fromLesionId: input.fromLesionId,
+        toLesionId: input.toLesionId,
+        source: 'manual',
+      });
+      this.applyConfirm(linkId, false);
+      return linkId;
+    });
     return this.getLink(id);
   }
 
-  /** Within a transaction: make a link's effect and mark it confirmed. */
+  /** Within a transaction: make a link's effect (through each table's owner) and mark it confirmed. */
   private applyConfirm(id: number, auto: boolean): void {
     const before = this.getLink(id);
     if (before.status !== 'proposed') throw new FollowUpError(`link ${id} is already ${before.status}`);
     const fs = before.followUpStudyRowId;
-    const effect: Effect = {};
+    const effect: LinkEffect = {};
     if (before.kind === 'match') {
       // The follow-up finding continues the baseline lesion's identity.
-      const seriesIds = (this.db.prepare('SELECT id FROM series WHERE study_id = ?').all(fs) as { id: number }[]).map((r) => r.id);
-      const inList = seriesIds.map(() => '?').join(',') || 'NULL';
-      const ids = (table: string) =>
-        (this.db.prepare(`SELECT id FROM ${table} WHERE lesion_id = ? AND series_id IN (${inList}) AND deleted_at IS NULL`).all(before.toLesionId, ...seriesIds) as { id: number }[]).map((r) => r.id);
-      effect.measurements = ids('measurements');
-      effect.segmentations = ids('segmentations');
-      effect.proposals = (this.db.prepare(`SELECT id FROM ai_proposals WHERE lesion_id = ? AND series_id IN (${inList})`).all(before.toLesionId, ...seriesIds) as { id: number }[]).map((r) => r.id);
-      for (const m of effect.measurements) this.db.prepare('UPDATE measurements SET lesion_id = ? WHERE id = ?').run(before.fromLesionId, m);
-      for (const s of effect.segmentations) this.db.prepare('UPDATE segmentations SET lesion_id = ? WHERE id = ?').run(before.fromLesionId, s);
-      for (const p of effect.proposals) this.db.prepare('UPDATE ai_proposals SET lesion_id = ? WHERE id = ?').run(before.fromLesionId, p);
-      const hasOwn = this.db.prepare('SELECT 1 FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(before.fromLesionId, fs);
-      if (!hasOwn && this.db.prepare('SELECT 1 FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(before.toLesionId, fs)) {
-        this.db.prepare('UPDATE lesion_assessments SET lesion_id = ? WHERE lesion_id = ? AND study_id = ?').run(before.fromLesionId, before.toLesionId, fs);
-        effect.assessments = [fs];
-      }
-      const left = this.db
-        .prepare('SELECT (SELECT COUNT(*) FROM measurements WHERE lesion_id = ? AND deleted_at IS NULL) + (SELECT COUNT(*) FROM segmentations WHERE lesion_id = ? AND deleted_at IS NULL) AS n')
-        .get(before.toLesionId, before.toLesionId) as { n: number };
-      if (left.n === 0) {
-        const retiredBefore = getLesion(this.db, before.toLesionId);
-        this.db.prepare('UPDATE lesions SET deleted_at = ? WHERE id = ?').run(now(), before.toLesionId);
+      const seriesIds = seriesIdsOfStudy(this.db, fs);
+      effect.measurements = measurementIdsOn(this.db, before.toLesionId, seriesIds);
+      effect.segmentations = segmentationIdsOn(this.db, before.toLesionId, seriesIds);
+      effect.proposals = proposalIdsOn(this.db, before.toLesionId, seriesIds);
+      reassignMeasurements(this.db, effect.measurements, before.fromLesionId);
+      reassignSegmentations(this.db, effect.segmentations, before.fromLesionId);
+      reassignProposals(this.db, effect.proposals, before.fromLesionId);
+      if (moveAssessment(this.db, before.toLesionId, before.fromLesionId, fs)) effect.assessments = [fs];
+      if (!hasLiveFindings(this.db, before.toLesionId)) {
+        retireLesion(this.db, before.toLesionId, { continuedAs: before.fromLabel, link: id });
         effect.retired = true;
-        audit(this.db, 'lesion', before.toLesionId, 'delete', retiredBefore, { ...retiredBefore, continuedAs: before.fromLabel, link: id });
       }
     } else {
       // split: the follow-up finding is a fragment of the baseline lesion.
@@ -443,34 +395,23 @@ export class FollowUpService {
       let parent = before.kind === 'split' ? before.fromLesionId : before.toLesionId;
       let child = before.kind === 'split' ? before.toLesionId : before.fromLesionId;
       if (before.kind === 'merge') {
-        const m = this.db
-          .prepare("SELECT from_lesion_id AS f FROM lesion_links WHERE kind = 'match' AND status = 'confirmed' AND to_lesion_id = ? AND followup_study_id = ?")
-          .get(before.toLesionId, fs) as { f: number } | undefined;
-        if (m) parent = m.f;
+        const matched = confirmedMatchOf(this.db, before.toLesionId, fs);
+        if (matched !== null) parent = matched;
         if (parent === child) child = before.fromLesionId;
       }
-      effect.lineageId = Number(
-        this.db
-          .prepare('INSERT INTO lesion_lineage (patient_id, kind, parent_lesion_id, child_lesion_id, study_id, link_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(before.patientRowId, before.kind, parent, child, fs, id, now()).lastInsertRowid,
-      );
+      effect.lineageId = insertLineage(this.db, { patientRowId: before.patientRowId, kind: before.kind, parentLesionId: parent, childLesionId: child, studyRowId: fs, linkId: id });
     }
-    this.db.prepare("UPDATE lesion_links SET status = 'confirmed', auto = ?, decided_at = ?, effect_json = ? WHERE id = ?").run(auto ? 1 : 0, now(), JSON.stringify(effect), id);
+    markLinkConfirmed(this.db, before, auto, effect);
     audit(this.db, 'lesion-link', id, 'update', before, this.getLink(id));
   }
 
-  private undo(id: number): void {
-    const link = this.getLink(id);
-    const row = this.db.prepare('SELECT effect_json FROM lesion_links WHERE id = ?').get(id) as { effect_json: string | null };
-    const effect = (row.effect_json ? JSON.parse(row.effect_json) : {}) as Effect;
-    if (effect.retired) {
-      this.db.prepare('UPDATE lesions SET deleted_at = NULL WHERE id = ?').run(link.toLesionId);
-      audit(this.db, 'lesion', link.toLesionId, 'restore', null, getLesion(this.db, link.toLesionId));
-    }
-    for (const m of effect.measurements ?? []) this.db.prepare('UPDATE measurements SET lesion_id = ? WHERE id = ?').run(link.toLesionId, m);
-    for (const s of effect.segmentations ?? []) this.db.prepare('UPDATE segmentations SET lesion_id = ? WHERE id = ?').run(link.toLesionId, s);
-    for (const p of effect.proposals ?? []) this.db.prepare('UPDATE ai_proposals SET lesion_id = ? WHERE id = ?').run(link.toLesionId, p);
-    for (const st of effect.assessments ?? []) this.db.prepare('UPDATE lesion_assessments SET lesion_id = ? WHERE lesion_id = ? AND study_id = ?').run(link.toLesionId, link.fromLesionId, st);
-    if (effect.lineageId) this.db.prepare('UPDATE lesion_lineage SET deleted_at = ? WHERE id = ?').run(now(), effect.lineageId);
+  private undo(link: LesionLinkRow): void {
+    const effect = linkEffect(this.db, link.id);
+    if (effect.retired) restoreLesion(this.db, link.toLesionId);
+    reassignMeasurements(this.db, effect.measurements ?? [], link.toLesionId);
+    reassignSegmentations(this.db, effect.segmentations ?? [], link.toLesionId);
+    reassignProposals(this.db, effect.proposals ?? [], link.toLesionId);
+    for (const st of effect.assessments ?? []) moveAssessment(this.db, link.fromLesionId, link.toLesionId, st);
+    if (effect.lineageId) retireLineage(this.db, effect.lineageId, link.patientRowId);
   }
 }

@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMaskRle, encodeMaskRle } from '../../../core/api/maskRle';
 import type { AiProgressEvent } from '../../../core/api/types';
 import { writePatient } from '../../../tools/phantom/index';
-import { LibraryService } from '../libraryService';
+import { createApp, type App } from '../app';
 
 const TESTDATA = fileURLToPath(new URL('./testdata', import.meta.url));
-let service: LibraryService;
+let service: App;
 let dir: string;
 let seriesId: number;
 let truth: { timepoints: { lesions: { id: string; type: string; centreMm: number[]; voxelizedVolumeMl: number }[] }[] };
@@ -23,7 +23,7 @@ const events: AiProgressEvent[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lng-ai-'));
-  service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2, appModelsDir: TESTDATA });
+  service = createApp({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2, appModelsDir: TESTDATA });
   service.events.on('event', (name: string, payload: AiProgressEvent) => name === 'onAiProgress' && events.push(payload));
   const written = await writePatient(join(dir, 'phantom'), { seed: 'ai-svc', size: 160, slices: 60, sliceMm: 3, timepoints: 1, patientId: 'AI-001' });
   truth = JSON.parse(readFileSync(written.truthPath, 'utf8'));

@@ -17,33 +17,39 @@ import type {
   Lesion,
   LesionFields,
   RunModelInput,
+  Segmentation,
+  ValidateModelInput,
   Vec3,
-  VolumeGeometry,
 } from '../../../core/api/types';
 import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/maskRle';
 import type { ProposalDraft } from '../../../core/inference';
 import { BENIGN_LESION_TYPES } from '../../../core/recist/types';
 import { overlapOfLabels } from '../../../core/metrics/overlap';
 import type { Db } from '../registry/db';
+import { changed, transaction } from '../registry/changes';
+import { audit } from '../audit/auditLog';
+import type { VolumeAccess } from '../volumes/volumeAccess';
+import type { AiApi } from '../../../core/api/contract';
+import { requireInt } from '../../../core/api/errors';
+import { ValidationService, type ValidationDeps } from './validation';
 import * as lesions from '../lesions/lesionStore';
-import { insertSegmentationRow, writeMaskFile, writeMaskFiles } from '../lesions/segmentationStore';
+import { insertSegmentationRow, writeMaskFile, writeMaskFiles } from '../segmentation/segmentationStore';
 import { InferenceCancelledError, type InferenceHost } from './inferenceHost';
 import type { ModelStore } from './modelStore';
 import { PROVIDER_ORDER, type ProviderName } from './protocol';
+import { ApiError } from '../../../core/api/errors';
 
-export class AiInputError extends Error {
-  readonly status = 400;
+export class AiInputError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
-export class AiNotFoundError extends Error {
-  readonly status = 404;
+export class AiNotFoundError extends ApiError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
 }
 
-export interface SeriesVolume {
-  seriesId: number;
-  seriesUid: string;
-  geometry: VolumeGeometry;
-  voxels: Int16Array;
-}
 
 interface RunRow {
   id: number;
@@ -123,7 +129,21 @@ const RUN_SELECT = `SELECT r.*, (SELECT COUNT(*) FROM ai_proposals p WHERE p.run
 
 export type { AiProgressEvent, RunModelInput };
 
-export class AiService {
+export interface AiServiceDeps {
+  db: Db;
+  homeDir: string;
+  host: InferenceHost;
+  models: ModelStore;
+  volumes: VolumeAccess;
+  emit: (e: AiProgressEvent) => void;
+  emitValidation: ValidationDeps['emit'];
+}
+
+/**
+ * The AI domain's engine and the only writer of `ai_runs`, `ai_proposals` and
+ * `ai_agreement`; lesions, masks and measurements it creates go through their owners.
+ */
+export class AiService implements AiApi {
   private queue: Promise<unknown> = Promise.resolve();
   /** Run id → inference-process call id, while running. */
   private readonly active = new Map<number, number | null>();
@@ -133,16 +153,62 @@ export class AiService {
   /** Last progress per run, for polling clients. */
   private readonly progress = new Map<number, { phase: string; done: number; total: number }>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly homeDir: string,
-    private readonly host: InferenceHost,
-    readonly models: ModelStore,
-    private readonly seriesVolume: (seriesId: number) => Promise<SeriesVolume>,
-    private readonly emit: (e: AiProgressEvent) => void,
-  ) {
+  private readonly db: Db;
+  private readonly homeDir: string;
+  private readonly host: InferenceHost;
+  readonly models: ModelStore;
+  private readonly volumes: VolumeAccess;
+  private readonly emit: (e: AiProgressEvent) => void;
+  /** Validation on local cohorts; its model jobs share this service's queue. */
+  readonly validation: ValidationService;
+
+  constructor(deps: AiServiceDeps) {
+    ({ db: this.db, homeDir: this.homeDir, host: this.host, models: this.models, volumes: this.volumes, emit: this.emit } = deps);
+    const db = this.db;
+    this.validation = new ValidationService({ db, host: this.host, models: this.models, enqueue: (job) => this.enqueue(job), emit: deps.emitValidation });
     // Runs cut short by a previous shutdown are not running any more.
     db.prepare("UPDATE ai_runs SET status = 'failed', error = 'the workstation closed during the run', finished_at = ? WHERE status IN ('queued', 'running')").run(now());
+  }
+
+  // ---- the API (arguments checked here) ----
+
+  async listModels() {
+    return (await this.models.list()).map((m) => m.info);
+  }
+
+  async addModel(folder: string) {
+    if (typeof folder !== 'string' || !folder) throw new AiInputError('addModel needs the path of a model folder');
+    return this.models.add(folder);
+  }
+
+  async runModel(input: RunModelInput): Promise<AiRun> {
+    if (!input || typeof input.modelId !== 'string') throw new AiInputError('runModel needs { seriesId, modelId }');
+    return this.queueRun({ ...input, seriesId: this.volumes.seriesRow(input.seriesId).id });
+  }
+
+  async cancelModelRun(runId: number) {
+    return this.cancelRun(requireInt(runId, 'run id'));
+  }
+
+  async getModelRun(runId: number) {
+    return this.getRun(requireInt(runId, 'run id'));
+  }
+
+  async listModelRuns(seriesId?: number) {
+    return this.listRuns(seriesId === undefined || seriesId === null ? undefined : requireInt(seriesId, 'series id'));
+  }
+
+  async validateModel(input: ValidateModelInput) {
+    if (!input || typeof input.modelId !== 'string' || typeof input.cohortDir !== 'string') throw new AiInputError('validateModel needs { modelId, cohortDir }');
+    return (await this.validation.start(input)).report;
+  }
+
+  async getValidation(validationId: number) {
+    return this.validation.get(requireInt(validationId, 'validation id'));
+  }
+
+  async listValidations() {
+    return this.validation.list();
   }
 
   // ---- runs ----
@@ -182,7 +248,7 @@ export class AiService {
   }
 
   /** Queue a run; returns at once with the run (status queued). Progress comes as events. */
-  async runModel(input: RunModelInput): Promise<AiRun> {
+  private async queueRun(input: RunModelInput): Promise<AiRun> {
     const { manifest, info, modelPath } = await this.models.get(input.modelId, input.modelVersion);
     if (manifest.task !== 'segmentation') throw new AiInputError(`model "${info.id}" is a ${manifest.task} model; runs on a series need a segmentation model`);
     const opts = input.options ?? {};
@@ -212,6 +278,7 @@ export class AiService {
         .run(input.seriesId, info.id, info.version, info.sha256, JSON.stringify(parameters), now()).lastInsertRowid,
     );
     this.active.set(runId, null);
+    changed(this.db, 'onAiChanged', { seriesId: input.seriesId, runId });
     void this.enqueue(() => this.execute(runId, input.seriesId, modelPath, manifest, parameters));
     return this.getRun(runId);
   }
@@ -255,12 +322,13 @@ export class AiService {
       this.db
         .prepare('UPDATE ai_runs SET status = ?, error = ?, finished_at = ?, duration_ms = ?, provider = COALESCE(?, provider), session_run_ms = ?, windows = ?, stats_json = ? WHERE id = ?')
         .run(status, error, now(), performance.now() - t0, extra.provider ?? null, extra.sessionRunMs ?? null, extra.windows ?? null, extra.stats ? JSON.stringify(extra.stats) : null, runId);
+      changed(this.db, 'onAiChanged', { seriesId, runId });
     };
     try {
       if (this.cancelRequested.has(runId)) throw new InferenceCancelledError();
       this.db.prepare("UPDATE ai_runs SET status = 'running' WHERE id = ?").run(runId);
       this.setStatus(runId, seriesId, 'running', 'loading', 0, 1);
-      const vol = await this.seriesVolume(seriesId);
+      const vol = await this.volumes.seriesVolume(seriesId);
       if (this.cancelRequested.has(runId)) throw new InferenceCancelledError();
       const call = this.host.run(
         {
@@ -287,7 +355,7 @@ export class AiService {
         // the radiologist waits); one flush for all.
         const payloads = result.drafts.map((d) => Buffer.from(JSON.stringify(d.mask)));
         paths.push(...(await writeMaskFiles(this.homeDir, vol.seriesUid, payloads, 6, RLE_SUFFIX)));
-        this.db.transaction(() => {
+        transaction(this.db, () => {
           result.drafts.forEach((d, i) => this.insertProposal(runId, seriesId, d, paths[i]));
           finish('done', null, {
             provider: result.provider,
@@ -295,7 +363,7 @@ export class AiService {
             windows: result.windows,
             stats: { timings: result.timings, attempts: result.attempts, msPerWindow: result.msPerWindow, peakRssMb: result.peakRssMb, calls: result.calls },
           });
-        })();
+        });
       } catch (e) {
         await Promise.all(paths.map((p) => fsp.rm(join(this.homeDir, p), { force: true })));
         throw e;
@@ -349,7 +417,11 @@ export class AiService {
     return toProposal(r);
   }
 
-  listProposals(filter: { runId?: number; seriesId?: number }): AiProposal[] {
+  async listProposals(filter: { runId?: number; seriesId?: number }): Promise<AiProposal[]> {
+    return this.proposalsWhere(filter ?? {});
+  }
+
+  private proposalsWhere(filter: { runId?: number; seriesId?: number }): AiProposal[] {
     const where: string[] = [];
     const args: number[] = [];
     if (filter.runId !== undefined) where.push('run_id = ?') && args.push(filter.runId);
@@ -370,8 +442,8 @@ export class AiService {
   }
 
   /** The model's mask of a proposal, as it came from the model. */
-  getProposalMask(id: number): MaskRle {
-    return this.readModelRle(id);
+  async getProposalMask(proposalId: number): Promise<MaskRle> {
+    return this.readModelRle(requireInt(proposalId, 'proposal id'));
   }
 
   /**
@@ -387,16 +459,18 @@ export class AiService {
     return live.length < 5 && live.filter((l) => l.site === site).length < 2 ? 'target' : 'non-target';
   }
 
-  async acceptProposal(id: number, input: AcceptProposalInput = {}): Promise<AcceptProposalResult> {
+  async acceptProposal(proposalId: number, input: AcceptProposalInput = {}): Promise<AcceptProposalResult> {
+    const id = requireInt(proposalId, 'proposal id');
+    input ??= {};
     const p = this.getProposal(id);
     if (p.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${p.status}`);
     const run = this.getRun(p.runId);
-    const vol = await this.seriesVolume(p.seriesId);
+    const vol = await this.volumes.seriesVolume(p.seriesId);
     const mask = this.readModelMask(id);
     // The model's mask becomes the segmentation as it is; an edit later keeps it as the original.
     const rel = await writeMaskFile(this.homeDir, vol.seriesUid, mask);
     try {
-      const out = this.db.transaction((): AcceptProposalResult => {
+      const out = transaction(this.db, (): AcceptProposalResult => {
         const still = this.getProposal(id);
         if (still.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${still.status}`);
         const { patientId } = this.db
@@ -433,9 +507,10 @@ export class AiService {
           .run(lesion?.id ?? null, segmentation.id, measurement?.id ?? null, t, id);
         this.logAgreement(id, segmentation.id, run, 'accepted', 1, t);
         const proposal = this.getProposal(id);
-        lesions.audit(this.db, 'ai-proposal', id, 'update', p, proposal);
+        audit(this.db, 'ai-proposal', id, 'update', p, proposal);
+        changed(this.db, 'onAiChanged', { seriesId: p.seriesId, runId: p.runId });
         return { proposal, lesion, segmentation, measurement };
-      })();
+      });
       return out;
     } catch (e) {
       await fsp.rm(join(this.homeDir, rel), { force: true });
@@ -443,15 +518,17 @@ export class AiService {
     }
   }
 
-  rejectProposal(id: number): AiProposal {
-    return this.db.transaction(() => {
+  async rejectProposal(proposalId: number): Promise<AiProposal> {
+    const id = requireInt(proposalId, 'proposal id');
+    return transaction(this.db, () => {
       const p = this.getProposal(id);
       if (p.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${p.status}`);
       this.db.prepare("UPDATE ai_proposals SET status = 'rejected', decided_at = ? WHERE id = ?").run(now(), id);
       const after = this.getProposal(id);
-      lesions.audit(this.db, 'ai-proposal', id, 'update', p, after);
+      audit(this.db, 'ai-proposal', id, 'update', p, after);
+      changed(this.db, 'onAiChanged', { seriesId: p.seriesId, runId: p.runId });
       return after;
-    })();
+    });
   }
 
   // ---- agreement (monitoring) ----
@@ -462,8 +539,10 @@ export class AiService {
       .run(proposalId, segmentationId, run.modelId, run.modelVersion, event, Math.min(1, Math.max(0, dice)), at);
   }
 
-  /** After a mask of an accepted proposal was edited: log Dice(model mask, edited mask). */
-  segmentationEdited(segmentationId: number, finalMask: Uint8Array): void {
+  /** After a mask was edited: if it came from an accepted proposal, log Dice(model mask, edited mask). */
+  maskEdited(segmentation: Segmentation, finalMask: Uint8Array): void {
+    if (segmentation.source !== 'ai') return;
+    const segmentationId = segmentation.id;
     const row = this.db
       .prepare('SELECT p.id, r.model_id AS modelId, r.model_version AS modelVersion FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id WHERE p.segmentation_id = ?')
       .get(segmentationId) as { id: number; modelId: string; modelVersion: string } | undefined;
@@ -472,7 +551,8 @@ export class AiService {
     this.logAgreement(row.id, segmentationId, row, 'edited', dice);
   }
 
-  listAgreement(filter: { modelId?: string } = {}): AgreementEntry[] {
+  async listAgreement(filter: { modelId?: string } = {}): Promise<AgreementEntry[]> {
+    filter ??= {};
     const rows = (filter.modelId
       ? this.db.prepare('SELECT * FROM ai_agreement WHERE model_id = ? ORDER BY at, id').all(filter.modelId)
       : this.db.prepare('SELECT * FROM ai_agreement ORDER BY at, id').all()) as {
@@ -496,4 +576,22 @@ export class AiService {
       at: r.at,
     }));
   }
+}
+
+// ---- changes other domains ask for (follow-up linking) ----
+
+/** The proposals accepted as a lesion on the given series. */
+export function proposalIdsOn(db: Db, lesionId: number, seriesIds: readonly number[]): number[] {
+  if (!seriesIds.length) return [];
+  const rows = db.prepare(`SELECT id FROM ai_proposals WHERE lesion_id = ? AND series_id IN (${seriesIds.map(() => '?').join(',')})`).all(lesionId, ...seriesIds) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/** Point accepted proposals at another lesion (its identity continues a baseline lesion, or that is undone). */
+export function reassignProposals(db: Db, proposalIds: readonly number[], toLesionId: number): void {
+  transaction(db, () => {
+    const update = db.prepare('UPDATE ai_proposals SET lesion_id = ? WHERE id = ?');
+    for (const id of proposalIds) update.run(toLesionId, id);
+    if (proposalIds.length) changed(db, 'onAiChanged', { seriesId: null, runId: null });
+  });
 }

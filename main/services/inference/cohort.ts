@@ -22,9 +22,12 @@ import { decodeFile } from '../dicom/decode/index';
 import { readDicomHeader, type DicomHeader } from '../dicom/header';
 import { parseSeg, segMasksOnGrid, SEGMENTATION_STORAGE } from '../dicom/seg/index';
 import { readNiftiFile } from '../nifti/niftiFile';
+import { ApiError } from '../../../core/api/errors';
 
-export class CohortError extends Error {
-  readonly status = 400;
+export class CohortError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 export interface CohortCase {

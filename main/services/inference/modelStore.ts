@@ -13,9 +13,12 @@ import { fileURLToPath } from 'node:url';
 import type { ModelInfo } from '../../../core/api/types';
 import { checkOnnxIo, labelRole, validateManifest, type ModelManifest } from '../../../core/models/manifest';
 import type { InferenceHost } from './inferenceHost';
+import { ApiError } from '../../../core/api/errors';
 
-export class ModelError extends Error {
-  readonly status = 400;
+export class ModelError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 /** The app's own models: resources/models of the checkout or of the packaged app. */

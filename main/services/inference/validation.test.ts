@@ -7,7 +7,7 @@ import type { VolumeGeometry } from '../../../core/api/types';
 import { encodeMaskRle } from '../../../core/api/maskRle';
 import type { ModelManifest } from '../../../core/models/manifest';
 import { writePatient } from '../../../tools/phantom/index';
-import { LibraryService } from '../libraryService';
+import { createApp, type App } from '../app';
 import { writeNiftiGz } from '../nifti/niftiFile';
 import { asProposed, caseMetrics, overallMetrics, selectCases } from './validation';
 
@@ -129,11 +129,11 @@ describe('caseMetrics and overallMetrics (known answers)', () => {
 });
 
 describe('validateModel on real cohorts', () => {
-  let service: LibraryService;
+  let service: App;
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'lng-val-'));
-    service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 1, appModelsDir: TESTDATA });
+    service = createApp({ homeDir: join(dir, 'home'), mode: 'serve', workers: 1, appModelsDir: TESTDATA });
   });
   afterAll(async () => {
     await service.close();
@@ -198,7 +198,7 @@ describe('validateModel on real cohorts', () => {
   });
 });
 
-async function waitFor(service: LibraryService, id: number) {
+async function waitFor(service: App, id: number) {
   for (;;) {
     const r = await service.getValidation(id);
     if (r.status !== 'running') return r;

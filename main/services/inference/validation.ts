@@ -23,6 +23,7 @@ import {
 } from '../../../core/metrics';
 import { connectedComponents3d } from '../../../core/segmentation';
 import type { Db } from '../registry/db';
+import { invalid, notFound } from '../../../core/api/errors';
 import { casePatientId, loadCaseSeries, loadReference, readCohort } from './cohort';
 import type { InferenceHost } from './inferenceHost';
 import type { ModelStore } from './modelStore';
@@ -321,7 +322,7 @@ export class ValidationService {
     const live = this.running.get(id);
     if (live) return live;
     const row = this.deps.db.prepare('SELECT id, report_json FROM ai_validations WHERE id = ?').get(id) as ValidationRow | undefined;
-    if (!row) throw Object.assign(new Error(`validation ${id} does not exist`), { status: 404 });
+    if (!row) throw notFound(`validation ${id} does not exist`);
     return { ...JSON.parse(row.report_json), id: row.id };
   }
 
@@ -344,7 +345,7 @@ export class ValidationService {
     // Patients come from cohort.json, else from the images' PatientID (a split needs them now).
     const withPatients = all.map((c) => ({ ...c, patientId: c.patientId ?? ((input.split ? casePatientId(c) : null) || c.id) }));
     const selected = selectCases(withPatients, input.split).map((i) => withPatients[i]);
-    if (selected.length === 0) throw Object.assign(new Error('the split leaves no case to validate on'), { status: 400 });
+    if (selected.length === 0) throw invalid('the split leaves no case to validate on');
     const report: ValidationReport = {
       id: 0,
       modelId: info.id,

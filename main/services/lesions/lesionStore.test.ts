@@ -2,11 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { openMemoryRegistry, type Db } from '../registry/db';
 import {
   addMeasurement,
-  auditTrail,
   createLesion,
   deleteMeasurement,
   LesionInputError,
-  lesionHistory,
   listLesions,
   listMeasurements,
   restoreMeasurement,
@@ -14,6 +12,7 @@ import {
   updateLesion,
   updateMeasurementPoints,
 } from './lesionStore';
+import { auditTrail, lesionHistory } from '../audit/auditLog';
 
 function seeded(): { db: Db; seriesA: number; seriesOther: number } {
   const db = openMemoryRegistry();

@@ -1,7 +1,9 @@
 /**
- * Lesions and measurements in the registry. Every change is one transaction that also
- * writes its audit entry (what, when, before and after); deletions are soft so they can
- * be undone.
+ * Lesions and measurements in the registry: the lesions domain's store, the only writer
+ * of `lesions`, `measurements` and `lesion_assessments`. Every change is one transaction
+ * that also writes its audit entry (what, when, who, before and after) and, after commit,
+ * an `onLesionsChanged` event; deletions are soft so they can be undone. Other domains
+ * change these tables only through the functions here.
  */
 import {
   COUINAUD_SEGMENTS,
@@ -19,26 +21,37 @@ import {
 } from '../../../core/api/types';
 import { measurementNumbers, MeasurementError, type MeasurementNumbers } from '../../../core/measure/measure';
 import type { Db } from '../registry/db';
+import { changed, transaction } from '../registry/changes';
+import { audit } from '../audit/auditLog';
+import { ApiError } from '../../../core/api/errors';
 
-export class LesionInputError extends Error {
-  readonly status = 400;
+export class LesionInputError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
-export class LesionNotFoundError extends Error {
-  readonly status = 404;
+export class LesionNotFoundError extends ApiError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
 }
 
 const now = () => new Date().toISOString();
 
-export function audit(db: Db, entity: AuditEntry['entity'], entityId: number, action: AuditEntry['action'], before: unknown, after: unknown): void {
-  db.prepare('INSERT INTO audit_log (at, entity, entity_id, action, before_json, after_json) VALUES (?, ?, ?, ?, ?, ?)').run(
-    now(),
-    entity,
-    entityId,
-    action,
-    before === null ? null : JSON.stringify(before),
-    after === null ? null : JSON.stringify(after),
-  );
+/** Audit a change and tell every client that the lesion's patient changed (sent after commit). */
+function recordChange(db: Db, entity: AuditEntry['entity'], entityId: number, action: AuditEntry['action'], before: unknown, after: unknown, lesionId: number): void {
+  audit(db, entity, entityId, action, before, after);
+  lesionsChanged(db, [lesionId]);
 }
+
+/** The change event for the patients of these lesions. */
+export function lesionsChanged(db: Db, lesionIds: readonly number[]): void {
+  for (const id of new Set(lesionIds)) {
+    const r = db.prepare('SELECT patient_id AS p FROM lesions WHERE id = ?').get(id) as { p: number } | undefined;
+    if (r) changed(db, 'onLesionsChanged', { patientRowId: r.p });
+  }
+}
+
 
 interface LesionRow {
   id: number;
@@ -138,7 +151,7 @@ function nextLabel(db: Db, patientRowId: number): string {
 
 export function createLesion(db: Db, patientRowId: number, fields: Partial<LesionFields>): Lesion {
   const f = validateLesionFields(fields);
-  return db.transaction(() => {
+  return transaction(db, () => {
     if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(patientRowId)) throw new LesionNotFoundError(`patient ${patientRowId} does not exist`);
     const site = f.site ?? 'liver';
     const id = Number(
@@ -162,9 +175,9 @@ export function createLesion(db: Db, patientRowId: number, fields: Partial<Lesio
         ).lastInsertRowid,
     );
     const lesion = getLesion(db, id);
-    audit(db, 'lesion', id, 'create', null, lesion);
+    recordChange(db, 'lesion', id, 'create', null, lesion, id);
     return lesion;
-  })();
+  });
 }
 
 const LESION_COLUMNS: Record<keyof LesionFields, string> = {
@@ -180,7 +193,7 @@ const LESION_COLUMNS: Record<keyof LesionFields, string> = {
 
 export function updateLesion(db: Db, lesionId: number, patch: Partial<LesionFields>): Lesion {
   const f = validateLesionFields(patch);
-  return db.transaction(() => {
+  return transaction(db, () => {
     const before = getLesion(db, lesionId);
     const keys = Object.keys(f) as (keyof LesionFields)[];
     if (keys.length === 0) return before;
@@ -188,27 +201,27 @@ export function updateLesion(db: Db, lesionId: number, patch: Partial<LesionFiel
     const values = keys.map((k) => (k === 'lymphNode' ? (f.lymphNode ? 1 : 0) : (f[k] as string | null)));
     db.prepare(`UPDATE lesions SET ${sets} WHERE id = ?`).run(...values, lesionId);
     const after = getLesion(db, lesionId);
-    audit(db, 'lesion', lesionId, 'update', before, after);
+    recordChange(db, 'lesion', lesionId, 'update', before, after, lesionId);
     return after;
-  })();
+  });
 }
 
 export function deleteLesion(db: Db, lesionId: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     const before = getLesion(db, lesionId);
     db.prepare('UPDATE lesions SET deleted_at = ? WHERE id = ?').run(now(), lesionId);
-    audit(db, 'lesion', lesionId, 'delete', before, null);
-  })();
+    recordChange(db, 'lesion', lesionId, 'delete', before, null, lesionId);
+  });
 }
 
 export function restoreLesion(db: Db, lesionId: number): Lesion {
-  return db.transaction(() => {
+  return transaction(db, () => {
     getLesion(db, lesionId, true);
     db.prepare('UPDATE lesions SET deleted_at = NULL WHERE id = ?').run(lesionId);
     const after = getLesion(db, lesionId);
-    audit(db, 'lesion', lesionId, 'restore', null, after);
+    recordChange(db, 'lesion', lesionId, 'restore', null, after, lesionId);
     return after;
-  })();
+  });
 }
 
 interface MeasurementRow {
@@ -296,7 +309,7 @@ export interface NewMeasurement {
 export function addMeasurement(db: Db, m: NewMeasurement, volume?: Parameters<typeof measurementNumbers>[2]): Measurement {
   if (!['length', 'bidirectional', 'ellipse', 'freehand'].includes(m.kind)) throw new LesionInputError(`unknown measurement kind "${String(m.kind)}"`);
   const n = computeNumbers(m.kind, m.pointsLps, volume);
-  return db.transaction(() => {
+  return transaction(db, () => {
     const lesion = getLesion(db, m.lesionId);
     const series = db
       .prepare('SELECT st.patient_id AS patientId FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?')
@@ -314,49 +327,49 @@ export function addMeasurement(db: Db, m: NewMeasurement, volume?: Parameters<ty
         .lastInsertRowid,
     );
     const created = getMeasurement(db, id);
-    audit(db, 'measurement', id, 'create', null, created);
+    recordChange(db, 'measurement', id, 'create', null, created, created.lesionId);
     return created;
-  })();
+  });
 }
 
 /** Move a measurement's points (an edit); the numbers are recomputed. */
 export function updateMeasurementPoints(db: Db, id: number, pointsLps: Vec3[], volume?: Parameters<typeof measurementNumbers>[2]): Measurement {
-  return db.transaction(() => {
+  return transaction(db, () => {
     const before = getMeasurement(db, id);
     const n = computeNumbers(before.kind, pointsLps, volume);
     db.prepare(
       'UPDATE measurements SET points_json = ?, long_axis_mm = ?, short_axis_mm = ?, area_mm2 = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
     ).run(JSON.stringify(pointsLps), n.longAxisMm, n.shortAxisMm, n.areaMm2, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
     const after = getMeasurement(db, id);
-    audit(db, 'measurement', id, 'update', before, after);
+    recordChange(db, 'measurement', id, 'update', before, after, after.lesionId);
     return after;
-  })();
+  });
 }
 
 export function deleteMeasurement(db: Db, id: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     const before = getMeasurement(db, id);
     db.prepare('UPDATE measurements SET deleted_at = ? WHERE id = ?').run(now(), id);
-    audit(db, 'measurement', id, 'delete', before, null);
-  })();
+    recordChange(db, 'measurement', id, 'delete', before, null, before.lesionId);
+  });
 }
 
 /** Undo a deletion. */
 export function restoreMeasurement(db: Db, id: number): Measurement {
-  return db.transaction(() => {
+  return transaction(db, () => {
     getMeasurement(db, id, true);
     db.prepare('UPDATE measurements SET deleted_at = NULL WHERE id = ?').run(id);
     const after = getMeasurement(db, id);
-    audit(db, 'measurement', id, 'restore', null, after);
+    recordChange(db, 'measurement', id, 'restore', null, after, after.lesionId);
     return after;
-  })();
+  });
 }
 
 const EXAM_STATUSES: LesionExamStatus[] = ['measured', 'too-small', 'disappeared', 'not-evaluated', 'present', 'absent', 'unequivocal-progression'];
 
 export function setLesionAssessment(db: Db, lesionId: number, studyRowId: number, status: LesionExamStatus | null): void {
   if (status !== null && !EXAM_STATUSES.includes(status)) throw new LesionInputError(`status must be one of ${EXAM_STATUSES.join(', ')}`);
-  db.transaction(() => {
+  transaction(db, () => {
     getLesion(db, lesionId);
     const before = db.prepare('SELECT status FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(lesionId, studyRowId) as { status: string } | undefined;
     if (status === null) db.prepare('DELETE FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').run(lesionId, studyRowId);
@@ -366,45 +379,64 @@ export function setLesionAssessment(db: Db, lesionId: number, studyRowId: number
         studyRowId,
         status,
       );
-    audit(db, 'assessment', lesionId, before ? (status === null ? 'delete' : 'update') : 'create', before ? { studyRowId, status: before.status } : null, status === null ? null : { studyRowId, status });
-  })();
+    recordChange(
+      db,
+      'assessment',
+      lesionId,
+      before ? (status === null ? 'delete' : 'update') : 'create',
+      before ? { studyRowId, status: before.status } : null,
+      status === null ? null : { studyRowId, status },
+      lesionId,
+    );
+  });
+}
+
+// ---- changes other domains ask for (follow-up linking) ----
+
+/** The live measurements of a lesion on the given series. */
+export function measurementIdsOn(db: Db, lesionId: number, seriesIds: readonly number[]): number[] {
+  if (!seriesIds.length) return [];
+  const rows = db.prepare(`SELECT id FROM measurements WHERE lesion_id = ? AND series_id IN (${seriesIds.map(() => '?').join(',')}) AND deleted_at IS NULL`).all(lesionId, ...seriesIds) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/** Move measurements to another lesion of the patient (a follow-up finding continues a baseline identity, or that is undone). */
+export function reassignMeasurements(db: Db, measurementIds: readonly number[], toLesionId: number): void {
+  transaction(db, () => {
+    const from = measurementIds.map((id) => getMeasurement(db, id, true).lesionId);
+    const update = db.prepare('UPDATE measurements SET lesion_id = ? WHERE id = ?');
+    for (const id of measurementIds) update.run(toLesionId, id);
+    lesionsChanged(db, [...from, toLesionId]);
+  });
 }
 
 /**
- * Everything that happened to a lesion: its own edits, its per-exam statuses, and its
- * measurements and masks — deleted ones included, so a deletion stays visible.
+ * Carry a lesion's per-exam status on one exam over to another lesion, unless that lesion
+ * has its own status there. Returns whether it moved.
  */
-export function lesionHistory(db: Db, lesionId: number): AuditEntry[] {
-  return auditRows(
-    db,
-    `(entity IN ('lesion', 'assessment') AND entity_id = ?)
-     OR (entity = 'measurement' AND entity_id IN (SELECT id FROM measurements WHERE lesion_id = ?))
-     OR (entity = 'segmentation' AND entity_id IN (SELECT id FROM segmentations WHERE lesion_id = ?))`,
-    [lesionId, lesionId, lesionId],
-  );
+export function moveAssessment(db: Db, fromLesionId: number, toLesionId: number, studyRowId: number): boolean {
+  return transaction(db, () => {
+    const has = db.prepare('SELECT 1 FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?');
+    if (has.get(toLesionId, studyRowId) || !has.get(fromLesionId, studyRowId)) return false;
+    db.prepare('UPDATE lesion_assessments SET lesion_id = ? WHERE lesion_id = ? AND study_id = ?').run(toLesionId, fromLesionId, studyRowId);
+    lesionsChanged(db, [fromLesionId, toLesionId]);
+    return true;
+  });
 }
 
-export function auditTrail(db: Db, entity: AuditEntry['entity'], entityId: number): AuditEntry[] {
-  return auditRows(db, 'entity = ? AND entity_id = ?', [entity, entityId]);
+/** Retire a lesion identity that another continues (soft, audited with why). */
+export function retireLesion(db: Db, lesionId: number, why: Record<string, unknown>): void {
+  transaction(db, () => {
+    const before = getLesion(db, lesionId);
+    db.prepare('UPDATE lesions SET deleted_at = ? WHERE id = ?').run(now(), lesionId);
+    recordChange(db, 'lesion', lesionId, 'delete', before, { ...before, ...why }, lesionId);
+  });
 }
 
-function auditRows(db: Db, where: string, args: (string | number)[]): AuditEntry[] {
-  const rows = db.prepare(`SELECT * FROM audit_log WHERE ${where} ORDER BY id`).all(...args) as {
-    id: number;
-    at: string;
-    entity: string;
-    entity_id: number;
-    action: string;
-    before_json: string | null;
-    after_json: string | null;
-  }[];
-  return rows.map((r) => ({
-    id: r.id,
-    at: r.at,
-    entity: r.entity as AuditEntry['entity'],
-    entityId: r.entity_id,
-    action: r.action as AuditEntry['action'],
-    before: r.before_json ? JSON.parse(r.before_json) : null,
-    after: r.after_json ? JSON.parse(r.after_json) : null,
-  }));
+/** Whether any live measurement or mask still carries this lesion's identity. */
+export function hasLiveFindings(db: Db, lesionId: number): boolean {
+  const r = db
+    .prepare('SELECT (SELECT COUNT(*) FROM measurements WHERE lesion_id = ? AND deleted_at IS NULL) + (SELECT COUNT(*) FROM segmentations WHERE lesion_id = ? AND deleted_at IS NULL) AS n')
+    .get(lesionId, lesionId) as { n: number };
+  return r.n > 0;
 }

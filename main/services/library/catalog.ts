@@ -8,6 +8,7 @@ import { isVolumeImageSopClass } from '../../../core/dicom/sopClass';
 import { uidFromHashHex } from '../../../core/dicom/uids';
 import type { PatientSummary, SeriesSummary, StudySummary, VolumeGeometry } from '../../../core/api/types';
 import type { Db } from '../registry/db';
+import { changed } from '../registry/changes';
 import type { DicomHeader, FramePlane } from '../dicom/header';
 
 export interface InstanceRow {
@@ -285,4 +286,43 @@ export function getStudyAndPatient(
     study: { studyInstanceUid: r.study_uid ?? '', date: r.study_date, description: r.description ?? '', accessionNumber: r.accession_number ?? '' },
     patient: { patientId: r.patient_id ?? '', name: r.name ?? '', birthDate: r.birth_date, sex: r.sex },
   };
+}
+
+/** The patient row of a study, or null when the study is not in the library. */
+export function studyPatientId(db: Db, studyRowId: number): number | null {
+  const r = db.prepare('SELECT patient_id AS p FROM studies WHERE id = ?').get(studyRowId) as { p: number } | undefined;
+  return r?.p ?? null;
+}
+
+/** The patient row of a series, or null when the series is not in the library. */
+export function seriesPatientId(db: Db, seriesRowId: number): number | null {
+  const r = db.prepare('SELECT st.patient_id AS p FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(seriesRowId) as { p: number } | undefined;
+  return r?.p ?? null;
+}
+
+export function seriesIdsOfStudy(db: Db, studyRowId: number): number[] {
+  return (db.prepare('SELECT id FROM series WHERE study_id = ?').all(studyRowId) as { id: number }[]).map((r) => r.id);
+}
+
+/** The image series a study is read on: the CT (else any) volume with the most slices. */
+export function primaryImageSeries(db: Db, studyRowId: number): number | null {
+  const r = db
+    .prepare(
+      `SELECT id FROM series WHERE study_id = ? AND geometry_json IS NOT NULL
+       ORDER BY (modality = 'CT') DESC, slice_count DESC, id LIMIT 1`,
+    )
+    .get(studyRowId) as { id: number } | undefined;
+  return r?.id ?? null;
+}
+
+/** Announce (after commit) that these series' patients have new studies, series or instances. */
+export function libraryChanged(db: Db, seriesRowIds: readonly number[]): void {
+  if (!seriesRowIds.length) return;
+  const patients = new Set(seriesRowIds.map((id) => seriesPatientId(db, id)).filter((p): p is number => p !== null));
+  changed(db, 'onLibraryChanged', { patientRowIds: [...patients].sort((a, b) => a - b) });
+}
+
+/** The distinct transfer syntaxes of a series' instances. */
+export function transferSyntaxesOf(db: Db, seriesRowId: number): string[] {
+  return (db.prepare('SELECT DISTINCT transfer_syntax_uid AS uid FROM instances WHERE series_id = ?').all(seriesRowId) as { uid: string }[]).map((r) => r.uid);
 }

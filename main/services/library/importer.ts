@@ -19,11 +19,13 @@ import {
   findInstanceBySop,
   getSeriesRow,
   insertInstance,
+  libraryChanged,
   refreshSeriesGeometry,
   upsertPatient,
   upsertSeries,
   upsertStudy,
 } from './catalog';
+import { transaction } from '../registry/changes';
 
 interface Source {
   path: string;
@@ -230,7 +232,7 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     const duplicateSeries = new Set<number>();
     const fileResults: ImportFileResult[] = [];
     try {
-      db.transaction(() => {
+      transaction(db, () => {
         // Several files of this batch may carry the same SOP Instance UID.
         const seenInBatch = new Map<string, string>();
         for (const s of stored) {
@@ -269,7 +271,8 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
           fileResults.push({ file: s.label, outcome: 'imported', seriesInstanceUid: uids.series });
         }
         for (const [seriesId, warnings] of touchedSeries) refreshSeriesGeometry(db, seriesId, [...new Set(warnings)]);
-      })();
+        libraryChanged(db, [...touchedSeries.keys()]);
+      });
     } catch (err) {
       // Nothing was registered: remove what this import copied and report every file.
       await Promise.all(created.map((rel) => fsp.rm(join(homeDir, rel), { force: true })));

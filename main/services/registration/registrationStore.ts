@@ -6,6 +6,8 @@
 import { isMat4, type Mat4 } from '../../../core/registration/affine';
 import type { LandmarkPair } from '../../../core/registration/registrationError';
 import type { Db } from '../registry/db';
+import { changed, transaction } from '../registry/changes';
+import { ApiError } from '../../../core/api/errors';
 
 export const REGISTRATION_METHODS = ['elastix-rigid', 'elastix-affine', 'elastix-bspline', 'landmarks', 'identity'] as const;
 export type RegistrationMethod = (typeof REGISTRATION_METHODS)[number];
@@ -41,11 +43,15 @@ export interface NewRegistration {
   createdAt?: string;
 }
 
-export class RegistrationInputError extends Error {
-  readonly status = 400;
+export class RegistrationInputError extends ApiError {
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
-export class RegistrationNotFoundError extends Error {
-  readonly status = 404;
+export class RegistrationNotFoundError extends ApiError {
+  constructor(message: string) {
+    super('not-found', message);
+  }
 }
 
 interface Row {
@@ -119,7 +125,7 @@ function validate(db: Db, r: NewRegistration): number {
 
 /** Save a registration as the current one for its pair; the previous current one is superseded. */
 export function saveRegistration(db: Db, r: NewRegistration): RegistrationRecord {
-  return db.transaction(() => {
+  return transaction(db, () => {
     const patient = validate(db, r);
     const at = r.createdAt ?? new Date().toISOString();
     db.prepare("UPDATE registrations SET status = 'superseded', superseded_at = ? WHERE fixed_series_id = ? AND moving_series_id = ? AND status = 'current'").run(
@@ -144,8 +150,9 @@ export function saveRegistration(db: Db, r: NewRegistration): RegistrationRecord
         r.durationMs ?? null,
         at,
       );
+    changed(db, 'onFollowUpChanged', { patientRowId: patient });
     return getRegistration(db, Number(info.lastInsertRowid));
-  })();
+  });
 }
 
 export function getRegistration(db: Db, id: number): RegistrationRecord {

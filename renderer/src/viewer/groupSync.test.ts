@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import { invertAffine, panToCentre, syncedCursor, TABLE_POSITION } from './groupSync';
+import { invertMat4, type Mat4 } from '../../../core/registration/affine';
+import { panToCentre, syncedCursor, TABLE_POSITION } from './groupSync';
 import { sliceCamera, sliceIndexAt, viewFrame, worldToCanvas } from './viewGeometry';
 
 // Baseline: 80 slices of 2.5 mm from z = 0; follow-up: 100 slices of 2 mm from z = −30 (a
@@ -21,11 +22,11 @@ describe('scroll sync between exams', () => {
 
   it('takes a registration as an affine, and its inverse the other way', () => {
     // Follow-up = baseline shifted 12 mm to the patient's left and 20 mm up.
-    const m = [1, 0, 0, 12, 0, 1, 0, 0, 0, 0, 1, 20, 0, 0, 0, 1];
+    const m: Mat4 = [[1, 0, 0, 12], [0, 1, 0, 0], [0, 0, 1, 20], [0, 0, 0, 1]];
     const transform = { kind: 'affine' as const, matrixAtoB: m };
     expect(syncedCursor(transform, 'aToB', [0, 0, 50], [0, 0, 0], followUp)).toEqual([12, 0, 70]);
     expect(syncedCursor(transform, 'bToA', [12, 0, 70], [0, 0, 0], baseline)).toEqual([0, 0, 50]);
-    const inv = invertAffine([2, 0, 0, 1, 0, 4, 0, 2, 0, 0, 1, 3, 0, 0, 0, 1]);
+    const inv = invertMat4([[2, 0, 0, 1], [0, 4, 0, 2], [0, 0, 1, 3], [0, 0, 0, 1]]).flat();
     [0.5, 0, 0, -0.5, 0, 0.25, 0, -0.5, 0, 0, 1, -3, 0, 0, 0, 1].forEach((v, i) => expect(inv[i]).toBeCloseTo(v, 12));
   });
 });

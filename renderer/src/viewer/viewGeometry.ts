@@ -6,6 +6,19 @@
  * lesion on screen.
  */
 import type { Mat3, Vec3, VolumeGeometry } from '../../../core/api/types';
+import {
+  add,
+  cross,
+  directionColumn,
+  dot,
+  indexToLps,
+  lpsToIndex,
+  norm,
+  normalizeOrZero as normalize,
+  orientationLabel,
+  scale,
+  sub,
+} from '../../../core/dicom/geometry';
 
 export type SliceViewKind = 'axial' | 'coronal' | 'sagittal';
 export const SLICE_VIEWS: readonly SliceViewKind[] = ['axial', 'coronal', 'sagittal'];
@@ -22,72 +35,6 @@ const CANONICAL: Record<SliceViewKind, { dop: Vec3; up: Vec3 }> = {
   coronal: { dop: [0, 1, 0], up: [0, 0, 1] },
   sagittal: { dop: [-1, 0, 0], up: [0, 0, 1] },
 };
-
-// ---- small vector helpers -------------------------------------------------------
-
-export const add = (a: Vec3, b: Vec3): Vec3 => [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
-export const sub = (a: Vec3, b: Vec3): Vec3 => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-export const scale = (a: Vec3, s: number): Vec3 => [a[0] * s, a[1] * s, a[2] * s];
-export const dot = (a: Vec3, b: Vec3): number => a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-export const cross = (a: Vec3, b: Vec3): Vec3 => [
-  a[1] * b[2] - a[2] * b[1],
-  a[2] * b[0] - a[0] * b[2],
-  a[0] * b[1] - a[1] * b[0],
-];
-export const norm = (a: Vec3): number => Math.hypot(a[0], a[1], a[2]);
-export const normalize = (a: Vec3): Vec3 => {
-  const n = norm(a);
-  return n > 0 ? scale(a, 1 / n) : [0, 0, 0];
-};
-
-/** Column `axis` of the column-major direction matrix: the LPS direction of voxel axis i, j or k. */
-export function directionColumn(direction: Mat3, axis: 0 | 1 | 2): Vec3 {
-  return [direction[3 * axis], direction[3 * axis + 1], direction[3 * axis + 2]];
-}
-
-// ---- voxel index <-> LPS --------------------------------------------------------
-
-/** LPS position (mm) of a (possibly fractional) voxel index. */
-export function indexToLps(geometry: VolumeGeometry, ijk: Vec3): Vec3 {
-  const { originMm, spacingMm, direction } = geometry;
-  const out: Vec3 = [originMm[0], originMm[1], originMm[2]];
-  for (let axis = 0 as 0 | 1 | 2; axis < 3; axis = (axis + 1) as 0 | 1 | 2) {
-    const column = directionColumn(direction, axis);
-    const mm = ijk[axis] * spacingMm[axis];
-    out[0] += column[0] * mm;
-    out[1] += column[1] * mm;
-    out[2] += column[2] * mm;
-  }
-  return out;
-}
-
-function invert3(m: Mat3): Mat3 {
-  // Column-major m: element (row r, col c) = m[3c + r].
-  const a = m[0], b = m[3], c = m[6];
-  const d = m[1], e = m[4], f = m[7];
-  const g = m[2], h = m[5], i = m[8];
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
-  const det = a * A + b * B + c * C;
-  if (Math.abs(det) < 1e-12) throw new Error('Volume direction matrix is singular');
-  const inv = 1 / det;
-  // Inverse = adjugate / det, written back column-major.
-  return [
-    A * inv, B * inv, C * inv,
-    -(b * i - c * h) * inv, (a * i - c * g) * inv, -(a * h - b * g) * inv,
-    (b * f - c * e) * inv, -(a * f - c * d) * inv, (a * e - b * d) * inv,
-  ];
-}
-
-/** Continuous voxel index of an LPS point (not rounded, not clamped). */
-export function lpsToIndex(geometry: VolumeGeometry, lps: Vec3): Vec3 {
-  const inv = invert3(geometry.direction);
-  const d = sub(lps, geometry.originMm);
-  const out: Vec3 = [0, 0, 0];
-  for (let r = 0; r < 3; r++) {
-    out[r] = (inv[r] * d[0] + inv[3 + r] * d[1] + inv[6 + r] * d[2]) / geometry.spacingMm[r];
-  }
-  return out;
-}
 
 /** Nearest voxel index, or null outside the volume. */
 export function voxelAt(geometry: VolumeGeometry, lps: Vec3): Vec3 | null {
@@ -319,20 +266,6 @@ export function zoomAboutPoint(
 }
 
 // ---- orientation labels ------------------------------------------------------------
-
-/**
- * Patient-direction letters of an LPS direction (DICOM PS3.3 C.7.6.1.1.1 letters),
- * strongest first; oblique directions get two or three letters, e.g. "LA".
- */
-export function orientationLabel(direction: Vec3, minComponent = 0.25): string {
-  const letters: [string, string][] = [['L', 'R'], ['P', 'A'], ['S', 'I']];
-  const unit = normalize(direction);
-  return [0, 1, 2]
-    .filter((a) => Math.abs(unit[a]) >= minComponent)
-    .sort((a, b) => Math.abs(unit[b]) - Math.abs(unit[a]))
-    .map((a) => (unit[a] > 0 ? letters[a][0] : letters[a][1]))
-    .join('');
-}
 
 export interface EdgeLabels {
   left: string;

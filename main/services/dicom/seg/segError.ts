@@ -31,8 +31,8 @@ const HINTS: Record<SegErrorCode, string> = {
  */
 export class SegReadError extends Error {
   override readonly name = 'SegReadError';
-  /** HTTP status when it reaches serve mode: the request was understood, the file cannot be used. */
-  readonly status = 422;
+  /** The API error kind (core/api/errors.ts) when it reaches a client: the file cannot be used as asked. */
+  readonly kind = 'invalid' as const;
 
   constructor(
     readonly file: string,

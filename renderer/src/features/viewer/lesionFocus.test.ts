@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../../core/api/types';
+import type { Mat4 } from '../../../../core/registration/affine';
 import { TABLE_POSITION } from '../../viewer/groupSync';
 import { focusTargets, latestMeasurementOn, measurementCentreLps } from './lesionFocus';
 
@@ -34,7 +35,7 @@ describe('lesion focus', () => {
   it('through a registration, an exam without a measurement of the lesion centres on the corresponding place', () => {
     // Group a is the follow-up (opened), group b the baseline; the registration maps
     // baseline → follow-up by a 12 mm shift to the left and 20 mm up, so a→b is its inverse.
-    const aToB = [1, 0, 0, -12, 0, 1, 0, 0, 0, 0, 1, -20, 0, 0, 0, 1];
+    const aToB: Mat4 = [[1, 0, 0, -12], [0, 1, 0, 0], [0, 0, 1, -20], [0, 0, 0, 1]];
     const registered = { kind: 'affine' as const, matrixAtoB: aToB };
     // Measured on the baseline only (a lesion not yet read on the follow-up).
     expect(focusTargets({ a: null, b: [10, 5, 40] }, registered)).toEqual({ a: [22, 5, 60], b: [10, 5, 40] });

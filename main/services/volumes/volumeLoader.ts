@@ -4,8 +4,8 @@
  */
 import type { VolumeGeometry } from '../../../core/api/types';
 import type { WorkerPool } from '../workers/pool';
-import type { SliceSource } from './catalog';
-import { libraryFile } from './importer';
+import type { SliceSource } from '../library/catalog';
+import { libraryFile } from '../library/importer';
 
 export interface LoadedVolume {
   seriesId: number;

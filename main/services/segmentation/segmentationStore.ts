@@ -1,7 +1,9 @@
 /**
  * Masks on a series' own grid: gzip files in the library (flushed before their row is
- * written), rows in the registry with the volume and HU statistics, every change audited.
- * An AI mask that is edited keeps the model's original file beside the edited one.
+ * written), rows in the registry with the volume and HU statistics, every change audited
+ * and announced (`onSegmentationsChanged`) after commit. An AI mask that is edited keeps
+ * the model's original file beside the edited one. The segmentation domain's store: the
+ * only writer of `segmentations`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
@@ -13,7 +15,20 @@ export type { Segmentation } from '../../../core/api/types';
 import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
 import type { Db } from '../registry/db';
 import { flushToDisk } from '../library/storeFile';
-import { audit, LesionInputError, LesionNotFoundError, liveRowsWhere } from './lesionStore';
+import { audit } from '../audit/auditLog';
+import { LesionInputError, LesionNotFoundError, liveRowsWhere } from '../lesions/lesionStore';
+import { changed, transaction } from '../registry/changes';
+
+/** Audit a mask change and announce it for the series' patient (after commit). */
+function recordChange(db: Db, id: number, action: 'create' | 'update' | 'delete', before: Segmentation | null, after: Segmentation | null): void {
+  audit(db, 'segmentation', id, action, before, after);
+  segmentationsChanged(db, (after ?? before)!.seriesId);
+}
+
+function segmentationsChanged(db: Db, seriesId: number): void {
+  const r = db.prepare('SELECT st.patient_id AS p FROM series se JOIN studies st ON st.id = se.study_id WHERE se.id = ?').get(seriesId) as { p: number } | undefined;
+  if (r) changed(db, 'onSegmentationsChanged', { patientRowId: r.p, seriesId });
+}
 
 interface SegRow {
   id: number;
@@ -131,7 +146,7 @@ export type NewSegmentation = MaskInput & { lesionId: number | null; structure: 
 export function insertSegmentationRow(db: Db, input: NewSegmentation, rel: string): Segmentation {
   if (input.structure === 'lesion' && input.lesionId === null) throw new LesionInputError('a lesion mask needs its lesion');
   const n = numbers(input);
-  return db.transaction(() => {
+  return transaction(db, () => {
     if (input.lesionId !== null && !db.prepare('SELECT 1 FROM lesions WHERE id = ? AND deleted_at IS NULL').get(input.lesionId)) {
       throw new LesionNotFoundError(`lesion ${input.lesionId} does not exist`);
     }
@@ -146,9 +161,9 @@ export function insertSegmentationRow(db: Db, input: NewSegmentation, rel: strin
         .lastInsertRowid,
     );
     const created = getSegmentation(db, id);
-    audit(db, 'segmentation', id, 'create', null, created);
+    recordChange(db, id, 'create', null, created);
     return created;
-  })();
+  });
 }
 
 export async function saveSegmentation(db: Db, homeDir: string, input: NewSegmentation): Promise<Segmentation> {
@@ -171,14 +186,14 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
   const rel = await writeMaskFile(homeDir, input.seriesUid, input.mask);
   const keepOriginal = row.source === 'ai' && row.original_path === null;
   try {
-    const after = db.transaction(() => {
+    const after = transaction(db, () => {
       db.prepare(
         'UPDATE segmentations SET path = ?, original_path = ?, voxel_count = ?, volume_ml = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
       ).run(rel, keepOriginal ? row.path : row.original_path, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
       const updated = getSegmentation(db, id);
-      audit(db, 'segmentation', id, 'update', before, updated);
+      recordChange(db, id, 'update', before, updated);
       return updated;
-    })();
+    });
     // The superseded edit (never the model's original) is no longer referenced.
     if (!keepOriginal) await fsp.rm(join(homeDir, row.path), { force: true });
     return after;
@@ -189,9 +204,39 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
 }
 
 export function deleteSegmentation(db: Db, id: number): void {
-  db.transaction(() => {
+  transaction(db, () => {
     const before = getSegmentation(db, id);
     db.prepare('UPDATE segmentations SET deleted_at = ? WHERE id = ?').run(now(), id);
-    audit(db, 'segmentation', id, 'delete', before, null);
-  })();
+    recordChange(db, id, 'delete', before, null);
+  });
+}
+
+// ---- changes other domains ask for (follow-up linking) ----
+
+/** The live lesion masks of a lesion on the given series. */
+export function segmentationIdsOn(db: Db, lesionId: number, seriesIds: readonly number[]): number[] {
+  if (!seriesIds.length) return [];
+  const rows = db.prepare(`SELECT id FROM segmentations WHERE lesion_id = ? AND series_id IN (${seriesIds.map(() => '?').join(',')}) AND deleted_at IS NULL`).all(lesionId, ...seriesIds) as { id: number }[];
+  return rows.map((r) => r.id);
+}
+
+/** Move masks to another lesion (a follow-up finding continues a baseline identity, or that is undone). */
+export function reassignSegmentations(db: Db, segmentationIds: readonly number[], toLesionId: number): void {
+  transaction(db, () => {
+    const update = db.prepare('UPDATE segmentations SET lesion_id = ? WHERE id = ?');
+    const series = new Set<number>();
+    for (const id of segmentationIds) {
+      const r = db.prepare('SELECT series_id AS s FROM segmentations WHERE id = ?').get(id) as { s: number } | undefined;
+      if (!r) throw new LesionNotFoundError(`segmentation ${id} does not exist`);
+      update.run(toLesionId, id);
+      series.add(r.s);
+    }
+    for (const s of series) segmentationsChanged(db, s);
+  });
+}
+
+/** The newest live liver mask of a series, if any (registration restricts its metric to the organ). */
+export function liverSegmentationOf(db: Db, seriesId: number): number | null {
+  const r = db.prepare("SELECT id FROM segmentations WHERE series_id = ? AND structure = 'liver' AND deleted_at IS NULL ORDER BY updated_at DESC LIMIT 1").get(seriesId) as { id: number } | undefined;
+  return r?.id ?? null;
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { VolumeGeometry } from '../../../core/api/types';
 import { openMemoryRegistry } from '../registry/db';
-import { auditTrail, createLesion } from './lesionStore';
+import { auditTrail } from '../audit/auditLog';
+import { createLesion } from '../lesions/lesionStore';
 import { listSegmentations, readMask, saveSegmentation, updateSegmentationMask } from './segmentationStore';
 
 const home = mkdtempSync(join(tmpdir(), 'lng-seg-'));

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from './dicom/decode/index';
 import { imageDataset, int16Bytes, writePart10, type DatasetSpec } from './dicom/decode/testDicomWriter';
-import { LibraryService } from './libraryService';
+import { createApp, type App } from './app';
 
 const DATA = join(__dirname, '..', '..', '..', 'shared', 'data');
 const CT3 = join(DATA, 'dcmqi', 'ct-3slice');
 const TOTALSEG = join(DATA, 'totalsegmentator', 'example_ct_dicom');
 
-let service: LibraryService;
+let service: App;
 let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lng-svc-'));
-  service = new LibraryService({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2 });
+  service = createApp({ homeDir: join(dir, 'home'), mode: 'serve', workers: 2 });
 });
 afterAll(async () => {
   await service.close();

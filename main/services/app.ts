@@ -1,0 +1,124 @@
+/**
+ * The composition root: builds the registry, the worker pool, volume access, the
+ * inference process and the domain services, hands each what it needs, and joins their
+ * methods into the one `LongitudeApi` both shells expose. No logic lives here: every
+ * method belongs to its domain's service.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { API_METHODS, type ApiMethod, type EventName, type LongitudeApi, type LongitudeEvents } from '../../core/api/contract';
+import type { ReaderIdentity } from '../../core/api/reader';
+import type { AppInfo } from '../../core/api/types';
+import { AiService } from './inference/aiService';
+import { InferenceHost } from './inference/inferenceHost';
+import { defaultAppModelsDir, ModelStore } from './inference/modelStore';
+import type { ValidationService } from './inference/validation';
+import { FollowUpService } from './followup/followUpService';
+import { LesionsService } from './lesions/lesionsService';
+import { LibraryService } from './library/libraryService';
+import { sweepStaleTemporaries } from './library/storeFile';
+import { attachChangeSink } from './registry/changes';
+import { openRegistry, type Db } from './registry/db';
+import { SegmentationService } from './segmentation/segmentationService';
+import { configureDefaultReader } from './session/readerContext';
+import { SessionService } from './session/sessionService';
+import { VolumeAccess } from './volumes/volumeAccess';
+import { WorkerPool } from './workers/pool';
+
+export interface AppOptions {
+  homeDir: string;
+  mode: AppInfo['mode'];
+  version?: string;
+  /** Electron supplies the native dialog; serve mode has none. */
+  pickImportPaths?: () => Promise<string[]>;
+  workers?: number;
+  /** The app's own models (default: resources/models); the user's are in <home>/models. */
+  appModelsDir?: string;
+  /** The reader recorded when a client states none (default: LONGITUDE_READER, else the OS user). */
+  defaultReader?: ReaderIdentity;
+}
+
+/** The running workstation: the API, plus what the shells, the CLI and tests need to hold it. */
+export type App = LongitudeApi & {
+  /** Every event, as ('event', name, payload). */
+  readonly events: EventEmitter;
+  readonly db: Db;
+  readonly homeDir: string;
+  readonly ai: AiService;
+  readonly validation: ValidationService;
+  readonly volumes: VolumeAccess;
+  /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */
+  volumeStats: VolumeAccess['volumeStats'];
+  /** Resolves when the worker threads are up. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+};
+
+export function createApp(opts: AppOptions): App {
+  const homeDir = resolve(opts.homeDir);
+  mkdirSync(join(homeDir, 'library'), { recursive: true });
+  sweepStaleTemporaries(homeDir);
+  configureDefaultReader(opts.defaultReader);
+
+  const events = new EventEmitter();
+  events.setMaxListeners(100);
+  const emit = <E extends EventName>(name: E, payload: LongitudeEvents[E]) => void events.emit('event', name, payload);
+
+  const db = openRegistry(join(homeDir, 'registry.sqlite'));
+  attachChangeSink(db, emit);
+  const pool = new WorkerPool(opts.workers);
+  const volumes = new VolumeAccess(db, pool, homeDir, (seriesId, slicesDecoded, sliceCount) => emit('onVolumeProgress', { seriesId, slicesDecoded, sliceCount }));
+  const host = new InferenceHost();
+  const models = new ModelStore(opts.appModelsDir ?? defaultAppModelsDir(), join(homeDir, 'models'), host);
+
+  const library = new LibraryService({
+    db,
+    homeDir,
+    pool,
+    volumes,
+    mode: opts.mode,
+    version: opts.version ?? '0.0.0',
+    pickImportPaths: opts.pickImportPaths,
+    onImportProgress: (p) => emit('onImportProgress', p),
+  });
+  const lesions = new LesionsService({ db, volumes });
+  const ai = new AiService({ db, homeDir, host, models, volumes, emit: (e) => emit('onAiProgress', e), emitValidation: (e) => emit('onValidationProgress', e) });
+  const segmentation = new SegmentationService({ db, homeDir, volumes, onMaskEdited: (seg, mask) => ai.maskEdited(seg, mask) });
+  const followUp = new FollowUpService({ db, homeDir, volumes, emit: (e) => emit('onRegistrationProgress', e) });
+  const session = new SessionService();
+
+  const api = bindApi({ library, lesions, segmentation, ai, followUp, session });
+  return Object.assign(api, {
+    events,
+    db,
+    homeDir,
+    ai,
+    validation: ai.validation,
+    volumes,
+    volumeStats: (seriesId: number) => volumes.volumeStats(seriesId),
+    ready: () => pool.ready(),
+    async close() {
+      await library.drain();
+      await host.close();
+      await pool.close();
+      db.close();
+    },
+  });
+}
+
+/**
+ * Each API method, bound to the one domain service that has it. A method that no domain
+ * has, or that two have, is an error at start-up (the compile-time tables in core/api
+ * make it impossible in practice; this keeps the join honest).
+ */
+function bindApi(domains: Record<string, object>): LongitudeApi {
+  const api = {} as Record<ApiMethod, unknown>;
+  for (const method of API_METHODS) {
+    const owners = Object.entries(domains).filter(([, d]) => typeof (d as Record<string, unknown>)[method] === 'function');
+    if (owners.length !== 1) throw new Error(`API method ${method} is implemented by ${owners.length ? owners.map(([n]) => n).join(' and ') : 'no domain'}`);
+    const domain = owners[0][1] as Record<string, (...a: unknown[]) => unknown>;
+    api[method] = domain[method].bind(domain);
+  }
+  return api as LongitudeApi;
+}
