@@ -43,7 +43,7 @@ let page: Page;
 let ws: WorkstationPage;
 let rt: ReadingToolsPage;
 let phantomDir: string;
-let exams: { seriesId: number; seriesUid: string; truth: ExamTruth }[] = [];
+const exams: { seriesId: number; seriesUid: string; truth: ExamTruth }[] = [];
 let target: LesionTruth;
 let targetFollowUp: LesionTruth;
 let coreHu: number;

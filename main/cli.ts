@@ -9,7 +9,7 @@
  */
 import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { runRecistCommand } from './recistCli';
-import { createApp, type App } from './services/app';
+import { createApp } from './services/app';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from './server/server';
-import { createApp, type App } from './services/app';
+import { createApp } from './services/app';
 import { APP_ROOT, appVersion, parseArgs, resolveAppModelsDir, resolveHome } from './shell/options';
 
 const { flags } = parseArgs(process.argv.slice(2));

@@ -181,7 +181,7 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   /** Who made the change (null on rows written before readers were recorded). */
-  reader: ReaderIdentity | null;
+  reader?: ReaderIdentity | null;
 }
 
 // ---- Lesion table (rows: lesions, columns: exams) ----

@@ -236,7 +236,12 @@ function organProposal(
   for (let i = 0; i < mv; i++) {
     let best = 0;
     let bestP = -1;
-    for (let c = 0; c < channels; c++) if (probs[c * mv + i] > bestP) (bestP = probs[c * mv + i]), (best = c);
+    for (let c = 0; c < channels; c++) {
+      if (probs[c * mv + i] > bestP) {
+        bestP = probs[c * mv + i];
+        best = c;
+      }
+    }
     modelMask[i] = members.includes(best) ? 1 : 0;
   }
   const cc = connectedComponents3d(modelMask, mg, { connectivity: 6 });

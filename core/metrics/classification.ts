@@ -102,8 +102,10 @@ export function binaryMetricsAtThreshold(scores: ArrayLike<number>, truth: reado
   let tp = 0, fp = 0, tn = 0, fn = 0;
   for (let i = 0; i < y.length; i++) {
     const called = scores[i] >= threshold;
-    if (y[i]) called ? tp++ : fn++;
-    else called ? fp++ : tn++;
+    if (y[i] && called) tp++;
+    else if (y[i]) fn++;
+    else if (called) fp++;
+    else tn++;
   }
   const notes: string[] = [];
   const rate = (num: number, den: number, name: string, why: string): number => {

@@ -424,8 +424,11 @@ export class AiService implements AiApi {
   private proposalsWhere(filter: { runId?: number; seriesId?: number }): AiProposal[] {
     const where: string[] = [];
     const args: number[] = [];
-    if (filter.runId !== undefined) where.push('run_id = ?') && args.push(filter.runId);
-    if (filter.seriesId !== undefined) where.push('series_id = ?') && args.push(filter.seriesId);
+    for (const [column, value] of [['run_id', filter.runId], ['series_id', filter.seriesId]] as const) {
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      args.push(value);
+    }
     const sql = `SELECT * FROM ai_proposals ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY run_id DESC, kind DESC, volume_ml DESC`;
     return (this.db.prepare(sql).all(...args) as ProposalRow[]).map(toProposal);
   }

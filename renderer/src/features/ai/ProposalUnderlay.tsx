@@ -6,11 +6,10 @@
  * undecided ones of the run are only outlined, thinly.
  */
 import { useEffect, useRef } from 'react';
-import { aiStore } from '../../store/aiStore';
-import { useStore } from '../../store/createStore';
-import type { SliceViewState } from '../../viewer/sliceTools';
-import { paintLabelSlice, strokeEdges } from '../tools/labelCanvas';
-import { colourLabels, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from '../tools/maskSlice';
+import { aiStore } from './aiStore';
+import { useStore } from '../../app/createStore';
+import type { SliceViewState } from '../viewer/model/sliceTools';
+import { colourLabels, labelEdges, paintLabelSlice, sliceImageSize, sparseSliceInto, strokeEdges, type SliceAxis } from '../tools';
 import { proposalMask } from './proposalMasks';
 
 /** Amber: away from the liver's salmon, the lesions' pinks and blues and the measurement yellow. */

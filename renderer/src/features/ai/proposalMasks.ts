@@ -4,9 +4,9 @@
  * changes: accepting it copies the mask into a segmentation, which the lesion overlays draw.
  */
 import type { ApiClient } from '../../api';
-import { aiActions, type ProposalOverlay } from '../../store/aiStore';
+import { aiActions, type ProposalOverlay } from './aiStore';
 // The pure slice cutter of the mask overlays: proposals are drawn exactly as masks are.
-import { sparseFromRle, type SparseMask } from '../tools/maskSlice';
+import { sparseFromRle, type SparseMask } from '../tools';
 
 const masks = new Map<number, { seriesId: number; sparse: SparseMask }>();
 const inFlight = new Set<number>();

@@ -9,3 +9,6 @@ export { useReadingTools, type ReadingTools } from './useReadingTools';
 export { ToolPalette } from './ToolPalette';
 export { SegmentationBar, ToolNotice } from './SegmentationBar';
 export type { ToolController } from './toolController';
+// Slice painting shared with the AI proposal layer.
+export { paintLabelSlice, strokeEdges } from './labelCanvas';
+export { colourLabels, labelEdges, sliceImageSize, sparseFromRle, sparseSliceInto, type SliceAxis, type SparseMask } from './maskSlice';
