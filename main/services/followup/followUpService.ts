@@ -18,11 +18,12 @@ import type { FollowUpApi } from '../../../core/api/contract';
 import { ApiError, invalid, notFound, requireInt } from '../../../core/api/errors';
 import { indexToLps } from '../../../core/dicom/geometry';
 import { matchLesions, type MatchLesion } from '../../../core/matching/lesionMatching';
-import { applyMat4, composeMat4, identityMat4, invertMat4, type Mat4 } from '../../../core/registration/affine';
+import { applyMat4, identityMat4, type Mat4 } from '../../../core/registration/affine';
+import { transformPath } from '../../../core/registration/transformPath';
 import { fitLandmarkTransform, type LandmarkPair } from '../../../core/registration/registrationError';
 import { audit } from '../audit/auditLog';
 import { proposalIdsOn, reassignProposals } from '../inference/aiService';
-import { getSeriesRow, primaryImageSeries, seriesIdsOfStudy, studyPatientId } from '../library/catalog';
+import { getSeriesRow, primaryImageSeries, seriesIdsOfStudy, seriesPatientId, studyPatientId } from '../library/catalog';
 import { getLesion, hasLiveFindings, measurementIdsOn, moveAssessment, reassignMeasurements, restoreLesion, retireLesion } from '../lesions/lesionStore';
 import { liverSegmentationOf, readMask, reassignSegmentations, segmentationIdsOn } from '../segmentation/segmentationStore';
 import { transaction } from '../registry/changes';
@@ -154,19 +155,14 @@ export class FollowUpService implements FollowUpApi {
     const a = getSeriesRow(this.db, fromSeriesId);
     const b = getSeriesRow(this.db, toSeriesId);
     if (!a || !b) throw notFound(`series ${!a ? fromSeriesId : toSeriesId} is not in the library`);
-    if (a.frameOfReferenceUid && a.frameOfReferenceUid === b.frameOfReferenceUid) return { matrix: identityMat4(), registrationIds: [] };
-    const direct = currentRegistration(this.db, fromSeriesId, toSeriesId);
-    if (direct) return { matrix: direct.matrix4x4, registrationIds: [direct.id] };
-    const reverse = currentRegistration(this.db, toSeriesId, fromSeriesId);
-    if (reverse) return { matrix: invertMat4(reverse.matrix4x4), registrationIds: [reverse.id] };
-    // Both registered to the same baseline: A → baseline → B.
-    const viaA = this.db.prepare("SELECT id, fixed_series_id AS f FROM registrations WHERE moving_series_id = ? AND status = 'current'").all(fromSeriesId) as { id: number; f: number }[];
-    for (const r of viaA) {
-      const toB = currentRegistration(this.db, r.f, toSeriesId);
-      const fromA = currentRegistration(this.db, r.f, fromSeriesId)!;
-      if (toB) return { matrix: composeMat4(toB.matrix4x4, invertMat4(fromA.matrix4x4)), registrationIds: [fromA.id, toB.id] };
-    }
-    throw new FollowUpError(`series ${fromSeriesId} and ${toSeriesId} have no registration between them; register the follow-up to its baseline first`);
+    const patient = seriesPatientId(this.db, a.id)!;
+    const path = transformPath(
+      listRegistrations(this.db, patient, { currentOnly: true }),
+      { seriesId: a.id, frameOfReferenceUid: a.frameOfReferenceUid },
+      { seriesId: b.id, frameOfReferenceUid: b.frameOfReferenceUid },
+    );
+    if (!path) throw new FollowUpError(`series ${fromSeriesId} and ${toSeriesId} have no registration between them; register the follow-up to its baseline first`);
+    return { matrix: path.matrix, registrationIds: path.registrations.map((r) => r.id) };
   }
 
   async listRegistrations(patientRowId: number): Promise<RegistrationRecord[]> {

@@ -23,7 +23,7 @@ import type {
 } from '../../../core/api/types';
 import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/maskRle';
 import type { ProposalDraft } from '../../../core/inference';
-import { BENIGN_LESION_TYPES } from '../../../core/recist/types';
+import { defaultRecistRole } from '../../../core/recist/defaultRole';
 import { overlapOfLabels } from '../../../core/metrics/overlap';
 import type { Db } from '../registry/db';
 import { changed, transaction } from '../registry/changes';
@@ -449,19 +449,6 @@ export class AiService implements AiApi {
     return this.readModelRle(requireInt(proposalId, 'proposal id'));
   }
 
-  /**
-   * Default RECIST 1.1 role of an accepted lesion (Eisenhauer et al., Eur J Cancer
-   * 2009;45:228–247): a measurable lesion (long axis ≥ 10 mm) becomes a target while the
-   * patient has fewer than 5 targets and fewer than 2 in the organ; otherwise non-target.
-   * A benign type (cyst, hemangioma, FNH) is never a target. The radiologist can change it.
-   */
-  private defaultRole(patientRowId: number, site: string, longAxisMm: number | null, lesionType: string | null): LesionFields['recistRole'] {
-    if (lesionType !== null && BENIGN_LESION_TYPES.has(lesionType)) return 'non-target';
-    if (longAxisMm === null || longAxisMm < 10) return 'non-target';
-    const live = lesions.listLesions(this.db, patientRowId).filter((l) => l.recistRole === 'target');
-    return live.length < 5 && live.filter((l) => l.site === site).length < 2 ? 'target' : 'non-target';
-  }
-
   async acceptProposal(proposalId: number, input: AcceptProposalInput = {}): Promise<AcceptProposalResult> {
     const id = requireInt(proposalId, 'proposal id');
     input ??= {};
@@ -489,7 +476,13 @@ export class AiService implements AiApi {
             lesion = lesions.createLesion(this.db, patientId, {
               site,
               lesionType: (p.lesionType as LesionFields['lesionType']) ?? 'indeterminate',
-              recistRole: this.defaultRole(patientId, site, p.longAxisMm, p.lesionType),
+              recistRole: defaultRecistRole({
+                site,
+                longAxisMm: p.longAxisMm,
+                lesionType: p.lesionType,
+                sliceThicknessMm: vol.geometry.spacingMm[2],
+                targets: lesions.listLesions(this.db, patientId).filter((l) => l.recistRole === 'target'),
+              }),
               notes: `AI proposal ${p.id}: ${run.modelId} ${run.modelVersion}, p = ${p.meanProbability.toFixed(2)}`,
               ...input.fields,
             });
