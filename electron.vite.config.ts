@@ -12,7 +12,7 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'main/electron/index.ts'),
-          'library.worker': resolve(__dirname, 'main/services/workers/library.worker.ts'),
+          'library.worker': resolve(__dirname, 'main/services/library/library.worker.ts'),
           // onnxruntime-node runs in its own process (main/services/inference/inferenceHost.ts).
           'inference.child': resolve(__dirname, 'main/services/inference/inference.child.ts'),
           // elastix (itk-wasm) registration runs in a worker thread.

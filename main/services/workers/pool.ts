@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerTasks } from './library.worker';
+import type { WorkerTasks } from '../library/library.worker';
 
 type TaskName = keyof WorkerTasks;
 type TaskArg<K extends TaskName> = Parameters<WorkerTasks[K]>[0];
@@ -20,18 +20,19 @@ interface Job {
 }
 
 /**
- * The worker script next to this module: the bundled .js in the Electron build,
- * the .ts source (loaded through tsx) in serve mode, the CLI and tests.
+ * The library's worker script: the bundled .js beside the main bundle in the Electron
+ * build, else the .ts source beside the code it exposes (main/services/library), loaded
+ * through tsx in serve mode, the CLI and tests.
  */
 function workerFile(): { file: string; workerData?: { tsWorker: string } } {
   const js = fileURLToPath(new URL('./library.worker.js', import.meta.url));
   if (existsSync(js)) return { file: js };
-  const ts = new URL('./library.worker.ts', import.meta.url).href;
+  const ts = new URL('../library/library.worker.ts', import.meta.url).href;
   return { file: fileURLToPath(new URL('./tsBootstrap.mjs', import.meta.url)), workerData: { tsWorker: ts } };
 }
 
 /**
- * A fixed pool of worker threads running the pure tasks of library.worker.ts.
+ * A fixed pool of worker threads running the pure tasks of library/library.worker.ts.
  * The caller's types come from the task functions themselves.
  */
 export class WorkerPool {

@@ -2,8 +2,8 @@
  * Worker shim: exposes the library's pure(ish) heavy tasks to the pool. No logic here.
  */
 import { parentPort } from 'node:worker_threads';
-import { storeFile, storeFiles } from '../library/storeFile';
-import { decodeInstanceFile } from '../library/decodeInstance';
+import { storeFile, storeFiles } from './storeFile';
+import { decodeInstanceFile } from './decodeInstance';
 
 export const tasks = {
   storeFile,
