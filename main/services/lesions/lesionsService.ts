@@ -10,7 +10,7 @@ import type { AuditEntry, LesionExamStatus, LesionFields, LesionTable, Vec3 } fr
 import { auditTrail, lesionHistory } from '../audit/auditLog';
 import type { Db } from '../registry/db';
 import type { VolumeAccess } from '../volumes/volumeAccess';
-import { assessLesionTable } from './lesionAssessment';
+import { assessLesionTable } from '../../../core/recist/lesionAssessment';
 import * as lesions from './lesionStore';
 import { lesionTableData } from './lesionTable';
 
