@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { AppInfo } from '../../core/api/types';
 import { useApi } from './api';
+import { ReaderBadge } from './app/ReaderBadge';
+import { useChangeFeeds } from './useChangeFeeds';
 import { SeriesBrowser } from './features/browser';
 import { ImportPanel } from './features/import';
-import { ViewerPanel } from './features/viewer';
+import { ViewerPanel } from './features/workspace';
 import { FollowUpDock } from './features/report';
 import { ModelPage } from './features/ai';
 
@@ -11,6 +13,8 @@ export function App() {
   const api = useApi();
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [connectionError, setConnectionError] = useState<string | null>(null);
+  // Views reload from the workstation's change events (this client's edits and everyone else's).
+  useChangeFeeds();
 
   useEffect(() => {
     api.getAppInfo().then(setInfo, (e: unknown) => setConnectionError(e instanceof Error ? e.message : String(e)));
@@ -25,6 +29,7 @@ export function App() {
             {info ? `${info.version} · ${info.mode}` : ''}
           </span>
         </header>
+        <ReaderBadge />
         {connectionError && <div className="error" data-testid="connection-error">Cannot reach the Longitude service: {connectionError}</div>}
         <ImportPanel />
         <SeriesBrowser />

@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApiFromTransport } from './index';
 import { createHttpTransport } from './httpTransport';
+import { ApiError } from '../../../core/api/errors';
+import { decodeReaderHeader } from '../../../core/api/reader';
+import { HTTP_READER_HEADER } from '../../../core/api/wire';
 
 function fakeFetch(respond: (url: string, init: RequestInit) => Response) {
   const calls: { url: string; init: RequestInit }[] = [];
@@ -45,5 +48,58 @@ describe('HTTP transport (serve mode)', () => {
     fakeFetch(() => Response.json({ error: 'missing or wrong token' }, { status: 401 }));
     const api = createApiFromTransport(createHttpTransport(null));
     await expect(api.listPatients()).rejects.toThrow(/listPatients: missing or wrong token.*longitude serve/);
+  });
+});
+
+describe('HTTP transport: reader and error kinds', () => {
+  const headersOf = (init: RequestInit) => init.headers as Record<string, string>;
+
+  it('sends the stated reader with every call, uploads included, in a header any name fits', async () => {
+    const calls = fakeFetch(() => Response.json({ result: null }));
+    const reader = { name: 'Dr Åsa Öberg-Núñez', id: 'rad-042' };
+    const api = createApiFromTransport(createHttpTransport('t', '', () => reader));
+    await api.updateLesion(3, { notes: 'x' });
+    await api.uploadFile('b', 'a.dcm', new ArrayBuffer(1));
+    for (const call of calls) expect(decodeReaderHeader(headersOf(call.init)[HTTP_READER_HEADER])).toEqual(reader);
+    // Header values must be ASCII.
+    expect(headersOf(calls[0].init)[HTTP_READER_HEADER]).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  it('reads the reader at each call: a change of reader applies to the next call', async () => {
+    const calls = fakeFetch(() => Response.json({ result: null }));
+    let reader: { name: string } | null = null;
+    const api = createApiFromTransport(createHttpTransport('t', '', () => reader));
+    await api.listPatients();
+    reader = { name: 'Dr B' };
+    await api.listPatients();
+    // None stated: no header, the workstation records its default reader.
+    expect(headersOf(calls[0].init)[HTTP_READER_HEADER]).toBeUndefined();
+    expect(decodeReaderHeader(headersOf(calls[1].init)[HTTP_READER_HEADER])?.name).toBe('Dr B');
+  });
+
+  it('rebuilds ApiError with the kind the workstation gave', async () => {
+    fakeFetch(() => Response.json({ error: 'lesion 9 does not exist', kind: 'not-found' }, { status: 404 }));
+    const api = createApiFromTransport(createHttpTransport('t'));
+    const error = await api.updateLesion(9, {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).kind).toBe('not-found');
+    expect((error as ApiError).message).toBe('updateLesion: lesion 9 does not exist');
+  });
+
+  it('takes the kind from the status when the body has none (a proxy, an older server)', async () => {
+    fakeFetch((url) =>
+      url.endsWith('acceptProposal') ? Response.json({ error: 'proposal 4 was already accepted' }, { status: 409 }) : new Response('upstream down', { status: 503, statusText: 'Service Unavailable' }),
+    );
+    const api = createApiFromTransport(createHttpTransport('t'));
+    await expect(api.acceptProposal(4)).rejects.toMatchObject({ kind: 'conflict', message: 'acceptProposal: proposal 4 was already accepted' });
+    await expect(api.pickImportPaths()).rejects.toMatchObject({ kind: 'unavailable', message: 'pickImportPaths: 503 Service Unavailable' });
+  });
+
+  it('an unreachable workstation is "unavailable", naming the method', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    const api = createApiFromTransport(createHttpTransport('t'));
+    await expect(api.getAppInfo()).rejects.toMatchObject({ kind: 'unavailable', message: 'getAppInfo: Failed to fetch' });
   });
 });

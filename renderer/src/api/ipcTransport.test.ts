@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createApiFromTransport } from './index';
 import { createIpcTransport, type LongitudeBridge } from './ipcTransport';
+import { ApiError } from '../../../core/api/errors';
+import { IPC_ERROR_KEY } from '../../../core/api/wire';
 
 function fakeBridge(result: (method: string, args: unknown[]) => unknown) {
   const listeners = new Map<string, (payload: unknown) => void>();
@@ -40,5 +42,46 @@ describe('IPC transport (Electron)', () => {
     off();
     emit('onImportProgress', { phase: 'reading', done: 4, total: 10 });
     expect(seen).toEqual([3]);
+  });
+});
+
+describe('IPC transport: reader and error kinds', () => {
+  it('passes the stated reader as the third argument of every call', async () => {
+    const seen: unknown[] = [];
+    const bridge: LongitudeBridge = {
+      invoke: async (_method, _args, reader) => {
+        seen.push(reader);
+        return null;
+      },
+      on: () => undefined,
+    };
+    let reader: { name: string; id?: string | null } | null = null;
+    const api = createApiFromTransport(createIpcTransport(bridge, () => reader));
+    await api.listPatients();
+    reader = { name: 'Dr A', id: '7' };
+    await api.createLesion(1, {});
+    expect(seen).toEqual([null, { name: 'Dr A', id: '7' }]);
+  });
+
+  it('turns the error envelope into an ApiError with its kind, naming the method', async () => {
+    const { bridge } = fakeBridge(() => ({ [IPC_ERROR_KEY]: { kind: 'conflict', message: 'link 3 is already confirmed' } }));
+    const api = createApiFromTransport(createIpcTransport(bridge));
+    const error = await api.confirmLesionLink(3).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ kind: 'conflict', message: 'confirmLesionLink: link 3 is already confirmed' });
+  });
+
+  it('an envelope with an unknown kind is internal; a thrown error too', async () => {
+    const odd = fakeBridge(() => ({ [IPC_ERROR_KEY]: { kind: 'teapot', message: 'odd' } }));
+    await expect(createApiFromTransport(createIpcTransport(odd.bridge)).listPatients()).rejects.toMatchObject({ kind: 'internal', message: 'listPatients: odd' });
+    const thrown = fakeBridge(() => {
+      throw new Error("Error invoking remote method 'longitude:call': Error: disk full");
+    });
+    await expect(createApiFromTransport(createIpcTransport(thrown.bridge)).listPatients()).rejects.toMatchObject({ kind: 'internal', message: 'listPatients: disk full' });
+  });
+
+  it('a result that merely has fields is a result, not an error', async () => {
+    const { bridge } = fakeBridge(() => ({ error: 'not an envelope', id: 1 }));
+    await expect(createApiFromTransport(createIpcTransport(bridge)).getSeries(1)).resolves.toEqual({ error: 'not an envelope', id: 1 });
   });
 });

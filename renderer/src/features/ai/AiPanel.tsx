@@ -8,12 +8,12 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { AiProposal, AiRun } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { aiActions, aiStore } from '../../store/aiStore';
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { lesionsChanged, selectLesion } from '../../store/lesionStore';
-import { toolActions, toolStore } from '../../store/toolStore';
-import { viewportActions, viewportStore } from '../../store/viewportStore';
+import { aiActions, aiStore } from './aiStore';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import { selectLesion } from '../lesions';
+import { toolActions, toolStore } from '../tools';
+import { viewportActions, viewportStore } from '../viewer';
 import {
   dateTimeText,
   durationText,
@@ -153,13 +153,6 @@ export function AiPanel() {
     [],
   );
 
-  // Events can be missed (a dropped connection): while a run is active, look again now and then.
-  useEffect(() => {
-    if (!running) return;
-    const timer = window.setInterval(() => aiActions.changed(), 5000);
-    return () => window.clearInterval(timer);
-  }, [running]);
-
   if (seriesId === null) {
     return (
       <div className="ai-panel" data-testid="ai-panel">
@@ -177,7 +170,6 @@ export function AiPanel() {
       await api.runModel({ seriesId, modelId: model.id, modelVersion: model.version });
       setShownRunId(null);
       aiActions.selectProposal(null);
-      aiActions.changed();
     } catch (e) {
       setActionError(`Could not start ${model.id} ${model.version} on this series: ${describeError(e)}`);
     } finally {
@@ -193,7 +185,6 @@ export function AiPanel() {
       setActionError(`Could not cancel run ${runId}: ${describeError(e)}`);
     } finally {
       setCancelling(null);
-      aiActions.changed();
     }
   };
 
@@ -215,8 +206,7 @@ export function AiPanel() {
       } else {
         const result = await api.acceptProposal(p.id);
         aiActions.selectProposal(null);
-        // The lesion panel, the lesion table and the mask overlays refetch.
-        lesionsChanged();
+        // The lesion panel, the table and the mask overlays reload on onLesionsChanged / onSegmentationsChanged.
         if (result.lesion) selectLesion(result.lesion.id);
         const what = result.lesion ? result.lesion.label : 'the liver mask';
         if (decision === 'edit') {
@@ -235,7 +225,6 @@ export function AiPanel() {
       setActionError(`Could not ${decision === 'reject' ? 'reject' : 'accept'} the proposal ${proposalTitle(p)}: ${describeError(e)}`);
     } finally {
       setBusyProposal(null);
-      aiActions.changed();
     }
   };
 

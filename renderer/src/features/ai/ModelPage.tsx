@@ -4,8 +4,8 @@
  * local cohort) and "Monitoring" (agreement of its masks with the radiologists' over time).
  */
 import { useEffect, useState } from 'react';
-import { aiActions, aiStore } from '../../store/aiStore';
-import { useStore } from '../../store/createStore';
+import { aiActions, aiStore } from './aiStore';
+import { useStore } from '../../app/createStore';
 import { modelKey, sortModels } from './aiText';
 import { InvalidModels, ModelCard } from './ModelPicker';
 import { MonitoringView } from './MonitoringView';

@@ -5,9 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { AgreementEntry } from '../../../../core/api/types';
-import { useApi } from '../../api';
-import { aiStore } from '../../store/aiStore';
-import { useStore } from '../../store/createStore';
+import { useApi, useChangeEvent } from '../../api';
 import { dateTimeText, fixed } from './aiText';
 import { agreementByModel } from './modelPlotData';
 import { AgreementPlot } from './ModelPlots';
@@ -15,11 +13,15 @@ import { describeError } from './useAiData';
 
 export function MonitoringView() {
   const api = useApi();
-  const revision = useStore(aiStore, (s) => s.revision);
   const [entries, setEntries] = useState<AgreementEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [modelId, setModelId] = useState('');
   const [nonce, setNonce] = useState(0);
+  const reload = () => setNonce((n) => n + 1);
+  // Agreement is logged when a proposal is accepted (onAiChanged) and when its mask is edited
+  // (onSegmentationsChanged), for any series of any patient.
+  useChangeEvent('onAiChanged', reload);
+  useChangeEvent('onSegmentationsChanged', reload);
 
   useEffect(() => {
     let cancelled = false;
@@ -34,7 +36,7 @@ export function MonitoringView() {
     return () => {
       cancelled = true;
     };
-  }, [api, revision, nonce]);
+  }, [api, nonce]);
 
   const series = useMemo(() => agreementByModel(entries ?? []), [entries]);
   const shown = modelId ? series.filter((s) => s.modelId === modelId) : series;
@@ -51,7 +53,7 @@ export function MonitoringView() {
             </option>
           ))}
         </select>
-        <button type="button" className="icon-button" title="Reload the agreement log" onClick={() => setNonce((n) => n + 1)}>
+        <button type="button" className="icon-button" title="Reload the agreement log" onClick={reload}>
           ↻
         </button>
       </div>

@@ -5,8 +5,8 @@
  * eraser, Reject sets it aside. Every decision is kept with the run's provenance.
  */
 import type { AiProposal } from '../../../../core/api/types';
-import { aiActions, aiStore } from '../../store/aiStore';
-import { useStore } from '../../store/createStore';
+import { aiActions, aiStore } from './aiStore';
+import { useStore } from '../../app/createStore';
 import { axesText, otherClassesText, probabilityText, proposalClass, volumeText } from './aiText';
 
 export interface ProposalActions {

@@ -8,7 +8,7 @@
 import { useEffect, useRef } from 'react';
 import { aiStore } from './aiStore';
 import { useStore } from '../../app/createStore';
-import type { SliceViewState } from '../viewer/model/sliceTools';
+import type { SliceViewState } from '../viewer';
 import { colourLabels, labelEdges, paintLabelSlice, sliceImageSize, sparseSliceInto, strokeEdges, type SliceAxis } from '../tools';
 import { proposalMask } from './proposalMasks';
 

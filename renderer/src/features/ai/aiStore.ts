@@ -4,7 +4,7 @@
  * over the slices. The masks' voxels live with features/ai (like the lesion masks live
  * with the segmentation editor); this store holds plain ids.
  */
-import { createStore } from './createStore';
+import { createStore } from '../../app/createStore';
 
 export type AiPage = 'reading' | 'models';
 
@@ -22,7 +22,7 @@ export interface AiState {
   overlaysVisible: boolean;
   /** Bumped when a proposal mask arrives, so the overlays redraw. */
   maskRevision: number;
-  /** Bumped after a run finishes or a proposal is accepted or rejected (lists refetch). */
+  /** Bumped on onAiChanged for the open series (a run queued or ended, a proposal decided; renderer/src/useChangeFeeds.ts), so the lists reload. */
   revision: number;
 }
 

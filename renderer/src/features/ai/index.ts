@@ -8,3 +8,4 @@ import './ai.css';
 export { AiPanel } from './AiPanel';
 export { ModelPage } from './ModelPage';
 export { withProposalOverlay } from './sliceOverlay';
+export { aiActions, aiStore, type AiPage, type AiState, type ProposalOverlay } from './aiStore';

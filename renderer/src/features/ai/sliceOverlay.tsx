@@ -4,7 +4,7 @@
  * (memoized), so the layers keep their canvases across renders.
  */
 import { Component, type ReactNode } from 'react';
-import type { SliceTools, SliceViewState } from '../../viewer/sliceTools';
+import type { SliceTools, SliceViewState } from '../viewer';
 import { ProposalUnderlay } from './ProposalUnderlay';
 
 /** A proposal layer that fails is dropped; the images and the reader's masks stay. */

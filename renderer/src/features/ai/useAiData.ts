@@ -1,15 +1,15 @@
 /**
  * What the AI panel shows for the open series: the models, the series' runs with live
  * progress (onAiProgress, as the import panel follows onImportProgress), and the proposals.
- * Everything refetches when a run ends or a proposal is decided (aiStore.revision), and
- * when the reader switches series.
+ * Runs and proposals reload on the workstation's onAiChanged for the series (aiStore.revision,
+ * moved by renderer/src/useChangeFeeds.ts: a run queued or ended, a proposal decided — here or
+ * in another client), and when the reader switches series.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { AiProgressEvent, AiProposal, AiRun, ModelInfo } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { aiActions, aiStore } from '../../store/aiStore';
-import { useStore } from '../../store/createStore';
-import { isRunActive } from './aiText';
+import { aiStore } from './aiStore';
+import { useStore } from '../../app/createStore';
 
 export function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -72,9 +72,8 @@ export function useSeriesAi(seriesId: number | null): SeriesAiState {
     () =>
       api.on('onAiProgress', (e) => {
         if (e.seriesId !== seriesId) return;
+        // Live progress only; the run's end (its proposals, its provenance) comes as onAiChanged.
         setState((s) => ({ ...s, live: { ...s.live, [e.runId]: e } }));
-        // A run that ended has new proposals and its provenance: refetch.
-        if (!isRunActive(e.status)) aiActions.changed();
       }),
     [api, seriesId],
   );

@@ -4,9 +4,10 @@
 import { useEffect, useState } from 'react';
 import type { PatientSummary, SeriesSummary, StudySummary } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { actions, appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { formatPersonName } from '../../format';
+import { appStore } from '../../app/appStore';
+import { openSeries } from '../viewer';
+import { useStore } from '../../app/createStore';
+import { formatPersonName } from '../../ui/format';
 import { SeriesThumbnail } from './SeriesThumbnail';
 
 /** Expand everything up front for small libraries; a reader then sees every series at once. */
@@ -28,7 +29,7 @@ function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: s
         data-series-id={series.id}
         data-series-uid={series.seriesInstanceUid}
         aria-pressed={selected}
-        onClick={() => actions.selectSeries(series.id)}
+        onClick={() => openSeries(series.id)}
         title={series.warnings.length ? series.warnings.join('\n') : undefined}
       >
         <SeriesThumbnail seriesId={series.id} modality={series.modality} />

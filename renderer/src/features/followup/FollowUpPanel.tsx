@@ -3,15 +3,15 @@
  * follow-up to the baseline (elastix, with progress; or corrected with corresponding points
  * clicked in both exams side by side), match the lesions, and review the links — the queue
  * of proposed links least confident first, with confirm, reject, relink, split and merge;
- * confirmed links can be unlinked. Every change reloads the lesion table.
+ * confirmed links can be unlinked. The links, registrations and lesion table reload on the
+ * workstation's onFollowUpChanged (renderer/src/useChangeFeeds.ts), not after each call.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { FollowUpMatchResult, LesionLinkRow, LesionTable, RegistrationProgressEvent } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { actions, appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { lesionsChanged } from '../../store/lesionStore';
-import { viewportActions } from '../../store/viewportStore';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import { openSeries, viewportActions } from '../viewer';
 import { followUpActions, followUpStore } from './followUpStore';
 import { defaultExamPair, primarySeriesId, summarizeFollowUp, validPair, type ExamPair } from './followUpModel';
 import { describeError, lpsShiftText, progressText, registrationSummary } from './followUpText';
@@ -53,7 +53,7 @@ export function showSideBySide(fixedSeriesId: number, movingSeriesId: number): v
   else if (open === movingSeriesId) viewportActions.chooseCompareSeries(fixedSeriesId);
   else {
     // The follow-up is what is read; the baseline is its prior.
-    actions.selectSeries(movingSeriesId);
+    openSeries(movingSeriesId);
     viewportActions.chooseCompareSeries(fixedSeriesId);
   }
 }
@@ -67,7 +67,7 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
   const { fixedSeriesId, movingSeriesId } = usePairSeries(pair);
   const { registrations, error: registrationsError } = useRegistrations(patientRowId);
   const [links, setLinks] = useState<{ key: string; rows: LesionLinkRow[] } | null>(null);
-  const [linksNonce, setLinksNonce] = useState(0);
+  const followUpRevision = useStore(followUpStore, (s) => s.revision);
   const [progress, setProgress] = useState<RegistrationProgressEvent | null>(null);
   const [busy, setBusy] = useState<'register' | 'match' | 'link' | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -75,7 +75,7 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
   const [transform, setTransform] = useState<'affine' | 'rigid'>('affine');
   const pairKey = pair ? `${pair.baselineStudyRowId}>${pair.followUpStudyRowId}` : '';
 
-  // Links of the pair, reloaded after every change (and whenever the table is).
+  // Links of the pair, reloaded on every follow-up change of the patient (and whenever the table is).
   useEffect(() => {
     if (!pair) return;
     let cancelled = false;
@@ -87,7 +87,7 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
       cancelled = true;
     };
     // `pairKey` stands for the pair; a reloaded table means the links may have changed too.
-  }, [api, pairKey, linksNonce, data]);
+  }, [api, pairKey, followUpRevision, data]);
 
   // Registration progress of this pair (a match registers first when the pair has none).
   useEffect(() => {
@@ -142,7 +142,6 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
     setProgress({ fixedSeriesId: fixedSeriesId!, movingSeriesId: movingSeriesId!, phase: 'loading', state: 'started', fraction: 0, error: null });
     try {
       await api.registerSeries({ fixedSeriesId: fixedSeriesId!, movingSeriesId: movingSeriesId!, transform });
-      followUpActions.registrationsChanged();
     } catch (e) {
       setError(`The registration of the follow-up (${examLabel(pair.followUpStudyRowId)}) to the baseline failed: ${describeError(e)}. Nothing was changed; correct it with points instead.`);
     } finally {
@@ -156,9 +155,6 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
     try {
       const result = await api.matchFollowUp({ baselineStudyRowId: pair.baselineStudyRowId, followUpStudyRowId: pair.followUpStudyRowId });
       setMatch(result);
-      followUpActions.registrationsChanged();
-      lesionsChanged();
-      setLinksNonce((n) => n + 1);
     } catch (e) {
       setError(`Could not match the lesions of ${examLabel(pair.followUpStudyRowId)} to the baseline: ${describeError(e)}`);
     } finally {
@@ -166,7 +162,7 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
     }
   };
 
-  /** One link decision; the table and the links reload after it. */
+  /** One link decision; the table and the links reload on its onFollowUpChanged. */
   const decide = async (what: string, action: () => Promise<unknown>) => {
     setBusy('link');
     setError(null);
@@ -176,8 +172,6 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
       setError(`Could not ${what}: ${describeError(e)}`);
     } finally {
       setBusy(null);
-      lesionsChanged();
-      setLinksNonce((n) => n + 1);
     }
   };
 
@@ -301,7 +295,7 @@ export function FollowUpPanel({ patientRowId, data, currentStudyRowId }: FollowU
           </div>
         )}
         {landmarks && ready && landmarks.fixedSeriesId === fixedSeriesId && landmarks.movingSeriesId === movingSeriesId && (
-          <LandmarkBox session={landmarks} onSolved={() => followUpActions.registrationsChanged()} />
+          <LandmarkBox session={landmarks} />
         )}
       </section>
 

@@ -12,7 +12,8 @@ import { describeError } from './followUpText';
 
 const mm = (p: Vec3 | null): string => (p ? p.map((v) => v.toFixed(0)).join(', ') : '—');
 
-export function LandmarkBox({ session, onSolved }: { session: LandmarkSession; onSolved(reg: RegistrationInfo): void }) {
+/** `onSolved` is for the caller's own UI: the registrations reload on onFollowUpChanged. */
+export function LandmarkBox({ session, onSolved }: { session: LandmarkSession; onSolved?(reg: RegistrationInfo): void }) {
   const api = useApi();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -28,7 +29,7 @@ export function LandmarkBox({ session, onSolved }: { session: LandmarkSession; o
     try {
       const reg = await api.setLandmarkRegistration({ fixedSeriesId: session.fixedSeriesId, movingSeriesId: session.movingSeriesId, pairs, kind });
       followUpActions.setLandmarks(null);
-      onSolved(reg);
+      onSolved?.(reg);
     } catch (e) {
       setError(`The points could not be fitted: ${describeError(e)}. Move a point, or add pairs that are not on one line.`);
     } finally {

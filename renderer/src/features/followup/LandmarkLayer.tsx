@@ -6,10 +6,9 @@
  * crosshair with "follow", so the other exam shows where the current link puts the point.
  */
 import type { PointerEvent } from 'react';
-import { useStore } from '../../store/createStore';
-import { viewportActions } from '../../store/viewportStore';
-import type { CanvasPx, SliceTools, SliceViewState } from '../../viewer/sliceTools';
-import { canvasToWorld, dot, sub, worldToCanvas } from '../../viewer/viewGeometry';
+import { useStore } from '../../app/createStore';
+import { viewportActions, type CanvasPx, type SliceTools, type SliceViewState, canvasToWorld, worldToCanvas } from '../viewer';
+import { dot, sub } from '../../../../core/dicom/geometry';
 import { followUpActions, followUpStore } from './followUpStore';
 import { nextSide, placePoint, sideOf } from './landmarkPairs';
 

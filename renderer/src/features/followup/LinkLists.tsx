@@ -8,8 +8,8 @@
 import { useState } from 'react';
 import type { Lesion, LesionLinkRow, LesionTableData } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection, selectLesion } from '../../store/lesionStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection, selectLesion } from '../lesions';
 import { relinkCandidates, type ExamPair, type FollowUpSummary } from './followUpModel';
 import { confidenceClass, confidenceText, decidedBy, distanceText, KIND_LABEL } from './followUpText';
 

@@ -3,13 +3,16 @@
  * view (which registration links the two exams). Plain serializable data; points in patient
  * LPS millimetres.
  */
-import { createStore } from '../../store/createStore';
+import { createStore } from '../../app/createStore';
 import type { LandmarkSession } from './landmarkPairs';
 import type { GroupLink } from './registrationSync';
 
 export interface FollowUpState {
-  /** Bumped after a registration is made, so everything that reads registrations refetches. */
-  registrationsRevision: number;
+  /**
+   * Bumped on onFollowUpChanged for the patient on screen (registrations, links, lineage —
+   * see renderer/src/useChangeFeeds.ts), so everything that reads them reloads.
+   */
+  revision: number;
   /** Corresponding points being picked for a manual registration; null when not picking. */
   landmarks: LandmarkSession | null;
   /** How the compare view's two exams are linked now (what the toolbar says). */
@@ -17,14 +20,14 @@ export interface FollowUpState {
 }
 
 export const followUpStore = createStore<FollowUpState>({
-  registrationsRevision: 0,
+  revision: 0,
   landmarks: null,
   link: { how: 'tablePosition', registrationIds: [], method: null },
 });
 
 export const followUpActions = {
-  registrationsChanged(): void {
-    followUpStore.setState((s) => ({ registrationsRevision: s.registrationsRevision + 1 }));
+  changed(): void {
+    followUpStore.setState((s) => ({ revision: s.revision + 1 }));
   },
   startLandmarks(fixedSeriesId: number, movingSeriesId: number): void {
     followUpStore.setState({ landmarks: { fixedSeriesId, movingSeriesId, pairs: [] } });

@@ -9,3 +9,4 @@ export { FollowUpPanel, type FollowUpPanelProps } from './FollowUpPanel';
 export { CompareLinkLabel } from './CompareLinkLabel';
 export { withLandmarkPicking } from './LandmarkLayer';
 export { useRegistrationSync } from './useRegistrationSync';
+export { followUpActions, followUpStore } from './followUpStore';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RegistrationInfo, Vec3, VolumeGeometry } from '../../../../core/api/types';
-import { syncedCursor } from '../../viewer/groupSync';
-import { IDENTITY_VIEW_TRANSFORM, indexToLps, stepSlice, viewFrame } from '../../viewer/viewGeometry';
+import { syncedCursor, IDENTITY_VIEW_TRANSFORM, stepSlice, viewFrame } from '../viewer';
+import { indexToLps } from '../../../../core/dicom/geometry';
 import { cursorMoveKind, groupLinkFor, sameTransform, visibleInViews } from './registrationSync';
 
 // Baseline (series 10) and follow-up (series 20): the follow-up is the baseline shifted
@@ -75,6 +75,14 @@ describe('which transform links the exams side by side', () => {
     // The newest current registration of a pair wins.
     const newer = reg(5, 10, 20, turned);
     expect(groupLinkFor([reg(1, 10, 20, shift), newer], 10, 20).registrations[0].id).toBe(5);
+  });
+
+  it('two series in one frame of reference are linked as they are, without a registration (as the server maps points)', () => {
+    const link = groupLinkFor(regs, 10, 20, { a: '1.2.840.1', b: '1.2.840.1' });
+    expect(link.how).toBe('sameFrameOfReference');
+    expect(link.registrations).toEqual([]);
+    expect(syncedCursor(link.transform, 'aToB', [5, -7, 50], [0, 0, 0], big)).toEqual([5, -7, 50]);
+    expect(groupLinkFor(regs, 10, 20, { a: '1.2.840.1', b: '1.2.840.2' }).how).toBe('direct');
   });
 
   it('compares transforms by value', () => {

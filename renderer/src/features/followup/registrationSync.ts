@@ -8,63 +8,47 @@
  * compared with) — either may be the baseline, so the direction is chosen here.
  */
 import type { RegistrationInfo, Vec3, VolumeGeometry } from '../../../../core/api/types';
-import { composeMat4, invertMat4, type Mat4 } from '../../../../core/registration/affine';
-import type { ExamTransform } from '../../viewer/groupSync';
-import { lpsToIndex, sliceCamera, SLICE_VIEWS, worldToCanvas, type SliceViewKind, type ViewTransform } from '../../viewer/viewGeometry';
+import { transformPath, type TransformPathKind } from '../../../../core/registration/transformPath';
+import { type ExamTransform, sliceCamera, SLICE_VIEWS, worldToCanvas, type SliceViewKind, type ViewTransform } from '../viewer';
+import { lpsToIndex } from '../../../../core/dicom/geometry';
 
 /** How group a's exam is linked to group b's, and the registrations that make the link. */
 export interface GroupLink {
   transform: ExamTransform;
-  /** The registrations used (empty: table position). */
+  /** The registrations used (empty: table position, or one frame of reference). */
   registrations: RegistrationInfo[];
-  /** How the link was found: one registration either way, or both exams through a common baseline. */
-  how: 'tablePosition' | 'direct' | 'inverse' | 'viaBaseline';
+  /**
+   * How the link was found: one registration either way, both exams through a common
+   * baseline, or none needed (the two series share a frame of reference).
+   */
+  how: 'tablePosition' | Exclude<TransformPathKind, 'sameSeries'>;
 }
 
 const TABLE: GroupLink = { transform: { kind: 'tablePosition' }, registrations: [], how: 'tablePosition' };
 
-function flat(m: Mat4): number[] {
-  return m.flatMap((row) => row);
-}
-
-function asMat4(m: number[][]): Mat4 {
-  return m.map((row) => [row[0], row[1], row[2], row[3]]) as Mat4;
-}
-
-function current(regs: readonly RegistrationInfo[], fixed: number, moving: number): RegistrationInfo | undefined {
-  // The newest current one wins if the store ever holds two (it supersedes, but be safe).
-  return regs
-    .filter((r) => r.status === 'current' && r.fixedSeriesId === fixed && r.movingSeriesId === moving)
-    .sort((x, y) => y.id - x.id)[0];
-}
-
 /**
- * The transform from group a's series (LPS) to group b's, through the stored registrations,
- * as the server's mapPoint finds it: direct (a is the baseline), inverted (a is the
- * follow-up), or a → common baseline → b. None: table position.
+ * The transform from group a's series (LPS) to group b's, as the server's mapPoint finds it
+ * (core/registration/transformPath): one frame of reference (identity), direct (a is the
+ * baseline), inverted (a is the follow-up), or a → common baseline → b. None, or the same
+ * series in both groups: table position.
  */
-export function groupLinkFor(regs: readonly RegistrationInfo[], seriesA: number | null, seriesB: number | null): GroupLink {
+export function groupLinkFor(
+  regs: readonly RegistrationInfo[],
+  seriesA: number | null,
+  seriesB: number | null,
+  frameOfReferenceUid: { a?: string | null; b?: string | null } = {},
+): GroupLink {
   if (seriesA === null || seriesB === null || seriesA === seriesB) return TABLE;
-  const direct = current(regs, seriesA, seriesB);
-  if (direct) return { transform: { kind: 'affine', matrixAtoB: flat(asMat4(direct.matrix4x4)) }, registrations: [direct], how: 'direct' };
-  const reverse = current(regs, seriesB, seriesA);
-  if (reverse) return { transform: { kind: 'affine', matrixAtoB: flat(invertMat4(asMat4(reverse.matrix4x4))) }, registrations: [reverse], how: 'inverse' };
-  // Two follow-ups registered to the same baseline: a → baseline → b.
-  for (const fromA of regs.filter((r) => r.status === 'current' && r.movingSeriesId === seriesA).sort((x, y) => y.id - x.id)) {
-    const toB = current(regs, fromA.fixedSeriesId, seriesB);
-    if (toB) {
-      const m = composeMat4(asMat4(toB.matrix4x4), invertMat4(asMat4(fromA.matrix4x4)));
-      return { transform: { kind: 'affine', matrixAtoB: flat(m) }, registrations: [fromA, toB], how: 'viaBaseline' };
-    }
-  }
-  return TABLE;
+  const path = transformPath(regs, { seriesId: seriesA, frameOfReferenceUid: frameOfReferenceUid.a }, { seriesId: seriesB, frameOfReferenceUid: frameOfReferenceUid.b });
+  if (!path || path.how === 'sameSeries') return TABLE;
+  return { transform: { kind: 'affine', matrixAtoB: path.matrix }, registrations: path.registrations, how: path.how };
 }
 
 /** Same link? (Avoids replacing the store's transform with an equal one.) */
 export function sameTransform(a: ExamTransform, b: ExamTransform): boolean {
   if (a.kind !== b.kind) return false;
   if (a.kind === 'tablePosition' || b.kind === 'tablePosition') return true;
-  return a.matrixAtoB.length === b.matrixAtoB.length && a.matrixAtoB.every((v, i) => Math.abs(v - b.matrixAtoB[i]) < 1e-9);
+  return a.matrixAtoB.every((row, i) => row.every((v, j) => Math.abs(v - b.matrixAtoB[i][j]) < 1e-9));
 }
 
 /**

@@ -7,17 +7,17 @@
 import { useEffect, useState } from 'react';
 import type { RegistrationInfo } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
-import { otherGroup, viewportActions, viewportStore, type ViewportState } from '../../store/viewportStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from '../lesions';
+import { otherGroup, viewportActions, viewportStore, type ViewportState } from '../viewer';
 import { followUpActions, followUpStore } from './followUpStore';
 import { METHOD_LABEL } from './followUpText';
 import { cursorMoveKind, groupLinkFor, sameTransform, visibleInViews } from './registrationSync';
 
-/** The patient's registrations, refetched when one is made. */
+/** The patient's registrations, reloaded on every follow-up change of the patient. */
 export function useRegistrations(patientRowId: number | null): { registrations: RegistrationInfo[] | null; error: string | null } {
   const api = useApi();
-  const revision = useStore(followUpStore, (s) => s.registrationsRevision);
+  const revision = useStore(followUpStore, (s) => s.revision);
   const [state, setState] = useState<{ for: number | null; registrations: RegistrationInfo[] | null; error: string | null }>({ for: null, registrations: null, error: null });
   useEffect(() => {
     if (patientRowId === null) return;
@@ -47,15 +47,17 @@ export function useRegistrationSync(): void {
   const patientRowId = useStore(lesionSelection, (s) => s.patientRowId);
   const seriesA = useStore(viewportStore, (s) => s.groups.a.seriesId);
   const seriesB = useStore(viewportStore, (s) => s.compareSeriesId);
+  const frameA = useStore(viewportStore, (s) => (s.groups.a.series?.id === s.groups.a.seriesId ? s.groups.a.series?.frameOfReferenceUid ?? null : null));
+  const frameB = useStore(viewportStore, (s) => (s.groups.b.series?.id === s.compareSeriesId ? s.groups.b.series?.frameOfReferenceUid ?? null : null));
   const { registrations } = useRegistrations(patientRowId);
 
   // The transform between the exams on screen: a registration when there is one.
   useEffect(() => {
-    const link = groupLinkFor(registrations ?? [], seriesA, seriesB);
+    const link = groupLinkFor(registrations ?? [], seriesA, seriesB, { a: frameA, b: frameB });
     if (!sameTransform(viewportStore.getState().examTransform, link.transform)) viewportActions.setExamTransform(link.transform);
     const last = link.registrations.at(-1);
     followUpActions.setLink({ how: link.how, registrationIds: link.registrations.map((r) => r.id), method: last ? (METHOD_LABEL[last.method] ?? last.method) : null });
-  }, [registrations, seriesA, seriesB]);
+  }, [registrations, seriesA, seriesB, frameA, frameB]);
 
   // Through a registration, the follower is re-centred on the corresponding place when the
   // reader chooses a point, and when scrolling would take that place off its screen.

@@ -1,14 +1,16 @@
 /**
- * Import into the library. Electron: the native picker (folders, DICOMDIR, .zip) →
- * importPaths. Serve mode: a path on the workstation → importPaths, or an upload of
- * files/folders from this browser (picker or drag-and-drop) → uploadFile per file →
- * importUploaded. Progress comes from onImportProgress; the report lists every file.
+ * Import into the library. Where the workstation has a native file dialog (the desktop app:
+ * getAppInfo().mode), its picker (folders, DICOMDIR, .zip) → importPaths; elsewhere, or when
+ * the dialog answers 'unavailable', a path on the workstation → importPaths. Always: an
+ * upload of files/folders from this browser (picker or drag-and-drop) → uploadFile per file →
+ * importUploaded. Progress comes from onImportProgress; the report lists every file. The
+ * library list reloads on onLibraryChanged, not here.
  */
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
+import { ApiError } from '../../../../core/api/errors';
 import type { ImportProgress, ImportReport } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { actions } from '../../store/appStore';
-import { formatBytes } from '../../format';
+import { formatBytes } from '../../ui/format';
 import { filesFromDrop, filesFromInput, newBatchId, type PickedFile } from './collectFiles';
 import { ImportReportView } from './ImportReportView';
 
@@ -35,7 +37,8 @@ function describe(error: unknown): string {
 
 export function ImportPanel() {
   const api = useApi();
-  const isElectron = api.transport === 'ipc';
+  // The native dialog exists only where the workstation has a desktop (null: not known yet).
+  const [canPick, setCanPick] = useState<boolean | null>(null);
   const [path, setPath] = useState('');
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState<ImportProgress | null>(null);
@@ -49,6 +52,16 @@ export function ImportPanel() {
   const busyRef = useRef(false);
 
   useEffect(() => api.on('onImportProgress', setProgress), [api]);
+  useEffect(() => {
+    let cancelled = false;
+    api.getAppInfo().then(
+      (info) => !cancelled && setCanPick(info.mode === 'electron'),
+      () => !cancelled && setCanPick(false),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api]);
 
   // webkitdirectory is not a React prop; set it on the element.
   useEffect(() => {
@@ -62,7 +75,6 @@ export function ImportPanel() {
       const result = await task();
       setReport(result);
       setUploadFailures(failures);
-      actions.libraryChanged();
     } catch (e) {
       setError(describe(e));
     } finally {
@@ -86,7 +98,9 @@ export function ImportPanel() {
     try {
       paths = await api.pickImportPaths();
     } catch (e) {
-      setError(describe(e));
+      // No dialog here after all: offer the path field instead.
+      if (e instanceof ApiError && e.kind === 'unavailable') setCanPick(false);
+      else setError(describe(e));
       busyRef.current = false;
       setBusy(false);
       return;
@@ -178,7 +192,7 @@ export function ImportPanel() {
   return (
     <section className="import" data-testid="import-panel" aria-label="Import">
       <h2 className="panel-title">Import</h2>
-      {isElectron ? (
+      {canPick ? (
         <button type="button" className="button primary" data-testid="import-pick-button" disabled={busy} onClick={() => void importFromPicker()}>
           Import folder, DICOMDIR or .zip…
         </button>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ImportFileResult, ImportReport } from '../../../../core/api/types';
-import { actions } from '../../store/appStore';
+import { openSeries } from '../viewer';
 
 const OUTCOME_ORDER: Record<ImportFileResult['outcome'], number> = { skipped: 0, duplicate: 1, imported: 2 };
 /** Long imports list thousands of files; show the first ones and say how many more. */
@@ -51,7 +51,7 @@ export function ImportReportView({
         <ul className="import-series">
           {report.series.map((s) => (
             <li key={s.id}>
-              <button type="button" className="link" onClick={() => actions.selectSeries(s.id)} data-testid="import-series-open" data-series-id={s.id}>
+              <button type="button" className="link" onClick={() => openSeries(s.id)} data-testid="import-series-open" data-series-id={s.id}>
                 {s.description || '(no description)'}
               </button>{' '}
               <span className="dim">{s.sliceCount} slices</span>

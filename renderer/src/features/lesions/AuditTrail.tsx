@@ -5,8 +5,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { AuditEntry, Lesion, LesionTable } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from './lesionStore';
 import { describeAuditEntry, mergeAuditTrails, type AuditContext } from './lesionText';
 
 export function AuditTrail({ lesion, data }: { lesion: Lesion; data: LesionTable }) {
@@ -51,9 +51,10 @@ export function AuditTrail({ lesion, data }: { lesion: Lesion; data: LesionTable
           {entries.map((e) => {
             const line = describeAuditEntry(e, ctx);
             return (
-              <li key={line.id} className="audit-entry" data-testid="audit-entry" data-entity={e.entity} data-action={e.action} title={e.at}>
+              <li key={line.id} className="audit-entry" data-testid="audit-entry" data-entity={e.entity} data-action={e.action} data-reader={e.reader?.name ?? ''} title={e.at}>
                 <div className="audit-title">
                   <span className="audit-when">{line.when}</span> {line.title}
+                  {line.by && <span className="audit-by dim"> · {line.by}</span>}
                 </div>
                 {line.changes.map((c) => (
                   <div key={c.field} className="audit-change">

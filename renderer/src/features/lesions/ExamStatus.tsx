@@ -6,7 +6,6 @@
 import { useEffect, useState } from 'react';
 import type { Lesion, LesionExamStatus, LesionTable } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { lesionsChanged } from '../../store/lesionStore';
 import { STATUS_LABEL, diametersText, statusChoices } from './lesionText';
 
 export function ExamStatus({ lesion, data, currentStudyRowId }: { lesion: Lesion; data: LesionTable; currentStudyRowId: number | null }) {
@@ -25,7 +24,6 @@ export function ExamStatus({ lesion, data, currentStudyRowId }: { lesion: Lesion
     setError(null);
     try {
       await api.setLesionAssessment(lesion.id, exam.studyRowId, status);
-      lesionsChanged();
     } catch (e) {
       setError(`Could not set the status of ${lesion.label} on ${exam.date ?? 'this exam'}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -13,7 +13,6 @@ import {
   type LesionFields,
 } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { lesionsChanged } from '../../store/lesionStore';
 import { ROLE_LABEL, SITE_LABEL } from './lesionText';
 
 export function LesionEditor({ lesion }: { lesion: Lesion }) {
@@ -27,8 +26,8 @@ export function LesionEditor({ lesion }: { lesion: Lesion }) {
     setSaving(true);
     setError(null);
     try {
+      // The panel shows the saved values when onLesionsChanged reloads the table.
       await api.updateLesion(lesion.id, patch);
-      lesionsChanged();
     } catch (e) {
       setError(`Could not save ${lesion.label}: ${e instanceof Error ? e.message : String(e)}. The previous values are kept.`);
     } finally {

@@ -1,12 +1,13 @@
 /**
  * The patient's lesions: list, create, select (the viewer centres on the selection and the
  * tools measure onto it), edit, delete with undo, per-exam status and the audit trail.
+ * Nothing here reloads after a call: the list follows onLesionsChanged (useChangeFeeds).
  */
 import { useState } from 'react';
 import type { Lesion, LesionTable } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection, lesionsChanged, selectLesion } from '../../store/lesionStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection, selectLesion } from './lesionStore';
 import { AuditTrail } from './AuditTrail';
 import { ExamStatus } from './ExamStatus';
 import { LesionEditor } from './LesionEditor';
@@ -60,7 +61,6 @@ export function LesionPanel({ patientRowId, data, loading, error, currentStudyRo
       const lesion = await api.createLesion(patientRowId, {});
       setDeleted(null);
       selectLesion(lesion.id);
-      lesionsChanged();
     } catch (e) {
       setActionError(`Could not create a lesion: ${describe(e)}`);
     } finally {
@@ -74,7 +74,6 @@ export function LesionPanel({ patientRowId, data, loading, error, currentStudyRo
       await api.deleteLesion(lesion.id);
       setDeleted({ id: lesion.id, label: lesion.label });
       selectLesion(null);
-      lesionsChanged();
     } catch (e) {
       setActionError(`Could not delete ${lesion.label}: ${describe(e)}`);
     }
@@ -87,7 +86,6 @@ export function LesionPanel({ patientRowId, data, loading, error, currentStudyRo
       const restored = await api.restoreLesion(deleted.id);
       setDeleted(null);
       selectLesion(restored.id);
-      lesionsChanged();
     } catch (e) {
       setActionError(`Could not restore ${deleted.label}: ${describe(e)}`);
     }

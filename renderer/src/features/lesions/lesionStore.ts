@@ -1,9 +1,10 @@
 /**
  * The lesion the reader is working on, shared by the lesion panel, the lesion table and
- * the viewer's tools. `revision` is bumped after any change to lesions, measurements or
- * segmentations, so every view of them refetches.
+ * the viewer's tools. `revision` moves when the workstation reports a change to the shown
+ * patient's lesions, measurements, statuses, masks or links (renderer/src/useChangeFeeds.ts),
+ * so every view of them reloads.
  */
-import { createStore } from './createStore';
+import { createStore } from '../../app/createStore';
 
 export interface LesionSelectionState {
   /** The patient whose lesions are shown (registry row id), null before a series is open. */

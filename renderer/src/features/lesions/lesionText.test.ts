@@ -92,6 +92,12 @@ describe('audit trail', () => {
     expect(line.changes).toEqual([{ field: 'Diameters', before: '32.0 × 20.1 mm', after: '28.4 × 18.0 mm' }]);
   });
 
+  it('names the reader who made the change, and nobody on rows from before readers were recorded', () => {
+    expect(describeAuditEntry(entry({ reader: { name: 'Dr A. Jones', id: 'R-9' } }), ctx).by).toBe('Dr A. Jones (R-9)');
+    expect(describeAuditEntry(entry({ reader: { name: 'Dr B', id: null } }), ctx).by).toBe('Dr B');
+    expect(describeAuditEntry(entry({}), ctx).by).toBeNull();
+  });
+
   it('gives local time to the minute', () => {
     const d = new Date('2024-05-02T09:30:00.000Z');
     expect(localDateTime(d.toISOString())).toBe(

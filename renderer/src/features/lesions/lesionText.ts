@@ -2,6 +2,7 @@
  * Words for lesions, exam statuses and audit entries, as a radiologist reads them.
  * Pure functions (no React), tested beside this file.
  */
+import { readerLabel } from '../../../../core/api/reader';
 import type { AuditEntry, Lesion, LesionExamStatus, Measurement, RecistRole } from '../../../../core/api/types';
 
 export const SITE_LABEL: Record<Lesion['site'], string> = {
@@ -81,6 +82,8 @@ export interface AuditLine {
   when: string;
   title: string;
   changes: AuditChange[];
+  /** Who made the change ("Dr A. Jones (1234)"), null on rows from before readers were recorded. */
+  by: string | null;
 }
 
 export interface AuditContext {
@@ -176,7 +179,7 @@ function describeMeasurement(e: AuditEntry, ctx: AuditContext): Pick<AuditLine, 
 
 export function describeAuditEntry(e: AuditEntry, ctx: AuditContext): AuditLine {
   const body = e.entity === 'lesion' ? describeLesion(e) : e.entity === 'assessment' ? describeAssessment(e, ctx) : e.entity === 'measurement' ? describeMeasurement(e, ctx) : { title: `${e.entity} ${ACTION_WORD[e.action]}`, changes: [] };
-  return { id: e.id, at: e.at, when: localDateTime(e.at), ...body };
+  return { id: e.id, at: e.at, when: localDateTime(e.at), ...body, by: e.reader ? readerLabel(e.reader) : null };
 }
 
 /** Entries of several entities as one history, newest first (audit ids are one increasing sequence). */

@@ -1,19 +1,20 @@
 /**
- * The patient's lesion table (lesions × exams, RECIST, volumetry), refetched whenever the
- * selection store's revision changes — the measurement tools bump it after every write.
+ * The patient's lesion table (lesions × exams, RECIST, volumetry), reloaded whenever the
+ * selection store's revision moves: on the workstation's onLesionsChanged,
+ * onSegmentationsChanged and onFollowUpChanged for this patient (renderer/src/useChangeFeeds.ts).
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { LesionTable } from '../../../../core/api/types';
 import { useApi } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from './lesionStore';
 
 export interface LesionTableState {
   patientRowId: number | null;
   data: LesionTable | null;
   loading: boolean;
   error: string | null;
-  /** Refetch now: another client (a second browser in serve mode, the REST API) may have written. */
+  /** Reload now, at the reader's request (changes arrive by themselves through the change events). */
   refresh(): void;
 }
 

@@ -5,9 +5,9 @@
  */
 import { useEffect } from 'react';
 import { useApi } from '../../api';
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { setPatient } from '../../store/lesionStore';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import { setPatient } from './lesionStore';
 
 export function usePatientFromSeries(): void {
   const api = useApi();

@@ -6,9 +6,9 @@
  * 2×2 viewer gets the whole width back.
  */
 import { useMemo, useState } from 'react';
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { formatPersonName } from '../../format';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import { formatPersonName } from '../../ui/format';
 import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../lesions';
 import { AiPanel } from '../ai';
 import { FollowUpPanel } from '../followup';
@@ -64,10 +64,7 @@ export function FollowUpDock() {
             aria-selected={tab === t.id}
             className={`dock-tab${tab === t.id ? ' active' : ''}`}
             data-testid={`tab-${t.id}`}
-            onClick={() => {
-              setTab(t.id);
-              refresh();
-            }}
+            onClick={() => setTab(t.id)}
           >
             {t.label}
           </button>
@@ -78,7 +75,7 @@ export function FollowUpDock() {
           </span>
         )}
         <span className="dock-spacer" />
-        <button type="button" className="icon-button" data-testid="dock-refresh" title="Reload lesions and measurements" disabled={patientRowId === null} onClick={refresh}>
+        <button type="button" className="icon-button" data-testid="dock-refresh" title="Reload lesions and measurements now (changes from this and other clients arrive by themselves)" disabled={patientRowId === null} onClick={refresh}>
           ↻
         </button>
         <button

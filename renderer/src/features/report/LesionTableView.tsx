@@ -7,9 +7,8 @@ import { Fragment, useState, type ReactNode } from 'react';
 import type { ExamColumn, Lesion, LesionCell, LesionTable } from '../../../../core/api/types';
 import { signedPct } from '../../../../core/recist/format';
 import type { RecistTimepointResult } from '../../../../core/recist/types';
-import { useStore } from '../../store/createStore';
-import { lesionSelection, selectLesion } from '../../store/lesionStore';
-import { compareLabels, lesionWhere, ROLE_SHORT, STATUS_LABEL } from '../lesions';
+import { useStore } from '../../app/createStore';
+import { lesionSelection, selectLesion, compareLabels, lesionWhere, ROLE_SHORT, STATUS_LABEL } from '../lesions';
 import { RESPONSE_WORDS, mlText, mmText, recistByStudy, responseClass, vdtText, type AnyResponse } from './tableText';
 
 function Diameters({ cell, lesion }: { cell: LesionCell; lesion: Lesion }) {

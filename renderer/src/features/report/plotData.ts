@@ -7,7 +7,7 @@
  * counts as the default 5 mm and a target that disappeared as 0 mm.
  */
 import type { LesionExamStatus, LesionTable, LesionTableData } from '../../../../core/api/types';
-import { isoDateToDay } from '../../../../core/recist/isoDate';
+import { isoDateToDay } from '../../../../core/dates';
 import { DEFAULT_RECIST_OPTIONS } from '../../../../core/recist/types';
 
 /** RECIST 1.1 §4.3.1 thresholds, also drawn as reference lines. */

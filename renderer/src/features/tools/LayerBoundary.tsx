@@ -3,7 +3,7 @@
  * (and says so once), the slice views stay readable.
  */
 import { Component, type ReactNode } from 'react';
-import { toolActions } from '../../store/toolStore';
+import { toolActions } from './toolStore';
 
 export class LayerBoundary extends Component<{ name: string; children: ReactNode }, { failed: boolean }> {
   override state = { failed: false };

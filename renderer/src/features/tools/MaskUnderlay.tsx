@@ -5,9 +5,9 @@
  * lesions; the mask being edited is brightest.
  */
 import { useEffect, useRef } from 'react';
-import { useStore } from '../../store/createStore';
-import { toolStore } from '../../store/toolStore';
-import type { SliceViewState } from '../../viewer/sliceTools';
+import { useStore } from '../../app/createStore';
+import { toolStore } from './toolStore';
+import type { SliceViewState } from '../viewer';
 import { cachedMask, sessionKey, sessionsOfSeries } from './maskEditor';
 import { paintLabelSlice, strokeEdges } from './labelCanvas';
 import { colourLabels, denseSliceInto, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from './maskSlice';

@@ -3,10 +3,9 @@
  * halo (readable on bone and on air), handles, the readout beside each, the one being
  * drawn, the brush outline, and a delete button by the selected measurement.
  */
-import { useStore } from '../../store/createStore';
-import { toolStore } from '../../store/toolStore';
-import type { SliceViewState } from '../../viewer/sliceTools';
-import { pixelsPerMm } from '../../viewer/viewGeometry';
+import { useStore } from '../../app/createStore';
+import { toolStore } from './toolStore';
+import { type SliceViewState, pixelsPerMm } from '../viewer';
 import type { Px } from './hitTest';
 import { LABEL_LINE_PX, layoutMeasurement, type LaidOutMeasurement } from './measurementLayout';
 import { measurementLines } from './measurementText';

@@ -5,9 +5,9 @@
  * mask's volume as it is painted.
  */
 import { useEffect } from 'react';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
-import { isSegmentTool, toolActions, toolStore } from '../../store/toolStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from '../lesions';
+import { isSegmentTool, toolActions, toolStore } from './toolStore';
 import type { ToolController } from './toolController';
 
 function NumberField(props: { testId: string; label: string; unit: string; value: number; step: number; min: number; max: number; onChange(v: number): void; title?: string }) {

@@ -2,10 +2,10 @@
  * Toolbar buttons of the reading tools: measurements, segmentation, undo, and which
  * lesion the next measurement goes to.
  */
-import { useStore } from '../../store/createStore';
+import { useStore } from '../../app/createStore';
 import { ToggleButton } from '../../ui/ToggleButton';
-import { lesionSelection, selectLesion } from '../../store/lesionStore';
-import { toolActions, toolStore, type Tool } from '../../store/toolStore';
+import { lesionSelection, selectLesion } from '../lesions';
+import { toolActions, toolStore, type Tool } from './toolStore';
 import type { ToolController } from './toolController';
 import { describeUndo } from './undoStack';
 

@@ -12,3 +12,5 @@ export type { ToolController } from './toolController';
 // Slice painting shared with the AI proposal layer.
 export { paintLabelSlice, strokeEdges } from './labelCanvas';
 export { colourLabels, labelEdges, sliceImageSize, sparseFromRle, sparseSliceInto, type SliceAxis, type SparseMask } from './maskSlice';
+// The tools' state (active tool, drafts, undo): the reading area and the AI panel read it.
+export * from './toolStore';

@@ -4,7 +4,8 @@
  * the lesion-mask layer and the AI-proposal layer.
  */
 import type { Vec3, VolumeGeometry } from '../../../../core/api/types';
-import { indexToLps, worldToCanvas, type SliceCamera } from '../../viewer/viewGeometry';
+import { worldToCanvas, type SliceCamera } from '../viewer';
+import { indexToLps } from '../../../../core/dicom/geometry';
 import { inPlaneAxes, type SliceAxis } from './maskSlice';
 
 export type ToCanvas = (x: number, y: number) => [number, number];

@@ -8,8 +8,8 @@
 import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../../core/api/maskRle';
 import type { Vec3, VolumeGeometry } from '../../../../core/api/types';
 import { erase, interpolateSlices, paintDisk, regionGrow, voxelVolumeMm3, type HuRange } from '../../../../core/segmentation';
-import type { MaskSessionSummary, SegmentTarget } from '../../store/toolStore';
-import { add, norm, scale, sub } from '../../viewer/viewGeometry';
+import type { MaskSessionSummary, SegmentTarget } from './toolStore';
+import { add, norm, scale, sub } from '../../../../core/dicom/geometry';
 import { inPlaneAxes, sparseFromRle, type SliceAxis, type SparseMask } from './maskSlice';
 
 interface MaskUndoStep {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../../../core/api/types';
+import type { Vec3, VolumeGeometry } from '../../../../core/api/types';
 import { measurementNumbers } from '../../../../core/measure/measure';
-import type { VolumeGeometry } from '../../../../core/api/types';
 import {
   bidirectionalFrame,
   drawnOrientation,

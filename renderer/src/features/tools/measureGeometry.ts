@@ -5,8 +5,8 @@
  * axis end pairs.
  */
 import type { Vec3, VolumeGeometry } from '../../../../core/api/types';
-import { sliceSpacingAlongNormal } from '../../viewer/sliceTools';
-import { SLICE_VIEWS, add, cross, dot, norm, normalize, scale, sub, viewFrame, type SliceViewKind } from '../../viewer/viewGeometry';
+import { sliceSpacingAlongNormal, SLICE_VIEWS, viewFrame, type SliceViewKind } from '../viewer';
+import { add, cross, dot, norm, normalizeOrZero, scale, sub } from '../../../../core/dicom/geometry';
 
 /** Initial short axis as a fraction of the long axis (RECIST short axes are usually 0.5–0.8 of it). */
 export const INITIAL_SHORT_FRACTION = 0.5;
@@ -17,7 +17,7 @@ const lerp = (a: Vec3, b: Vec3, t: number): Vec3 => add(a, scale(sub(b, a), t));
 
 /** Unit in-plane direction perpendicular to the segment p0→p1. */
 export function perpendicularIn(normal: Vec3, p0: Vec3, p1: Vec3): Vec3 {
-  return normalize(cross(normal, sub(p1, p0)));
+  return normalizeOrZero(cross(normal, sub(p1, p0)));
 }
 
 /**
@@ -83,7 +83,7 @@ export function dragBidirectional(points: Vec3[], normal: Vec3, index: number, t
   }
   const [p0, p1] = f.long;
   const longMm = norm(sub(p1, p0));
-  const u = normalize(sub(p1, p0));
+  const u = normalizeOrZero(sub(p1, p0));
   const v = perpendicularIn(normal, p0, p1);
   const t = Math.min(1, Math.max(0, dot(sub(target, p0), u) / longMm));
   const mine = index - 2;
@@ -119,7 +119,7 @@ export function dragEllipse(points: Vec3[], index: number, target: Vec3): [Vec3,
   const pair = index < 2 ? 0 : 2;
   const fixed = points[pair + (index % 2 === 0 ? 1 : 0)];
   const moving = points[index];
-  const axis = normalize(sub(moving, fixed));
+  const axis = normalizeOrZero(sub(moving, fixed));
   const length = Math.max(MIN_AXIS_MM, dot(sub(target, fixed), axis));
   const moved = add(fixed, scale(axis, length));
   const out = points.slice(0, 4) as [Vec3, Vec3, Vec3, Vec3];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { VolumeGeometry } from '../../../../core/api/types';
-import { sliceCamera, worldToCanvas } from '../../viewer/viewGeometry';
+import { sliceCamera, worldToCanvas } from '../viewer';
 import { layoutMeasurement, separateLabels } from './measurementLayout';
 
 const geometry: VolumeGeometry = { dims: [200, 200, 50], spacingMm: [1, 1, 2], originMm: [-100, -100, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };

@@ -4,7 +4,7 @@
  * reader sees is what the mouse finds.
  */
 import type { MeasurementKind, Vec3 } from '../../../../core/api/types';
-import { worldToCanvas, type SliceCamera } from '../../viewer/viewGeometry';
+import { worldToCanvas, type SliceCamera } from '../viewer';
 import type { DrawnMeasurement, Px } from './hitTest';
 import { ellipseOutline } from './measureGeometry';
 

@@ -3,14 +3,16 @@
  * delete, save and measure a mask). Measurements are drawn on the slice on screen in LPS
  * mm, saved to the registry at once and kept editable; masks are painted in memory on the
  * series grid and saved on request. Every measurement belongs to a lesion: the selected
- * one, or a new one made for it.
+ * one, or a new one made for it. What a call returns goes into the tool store at once (the
+ * reader sees the edit under the mouse); the lesion panel, the table and the lists reload on
+ * the change events the workstation sends after the commit.
  */
 import type { PointerEvent } from 'react';
 import type { Measurement, MeasurementKind, Vec3 } from '../../../../core/api/types';
 import { measurementNumbers } from '../../../../core/measure/measure';
 import { voxelVolumeMm3 } from '../../../../core/segmentation';
 import type { ApiClient } from '../../api';
-import { lesionSelection, lesionsChanged, selectLesion } from '../../store/lesionStore';
+import { lesionSelection, selectLesion } from '../lesions';
 import {
   isMeasureTool,
   isSegmentTool,
@@ -19,10 +21,9 @@ import {
   type MaskSessionSummary,
   type MeasureTool,
   type UndoEntry,
-} from '../../store/toolStore';
-import { isGroupShown, viewportActions, viewportStore } from '../../store/viewportStore';
-import type { CanvasPx, SliceViewState } from '../../viewer/sliceTools';
-import { canvasToWorld, sub, viewFrame, voxelAt } from '../../viewer/viewGeometry';
+} from './toolStore';
+import { isGroupShown, viewportActions, viewportStore, type CanvasPx, type SliceViewState, canvasToWorld, viewFrame, voxelAt } from '../viewer';
+import { sub } from '../../../../core/dicom/geometry';
 import { hitTest } from './hitTest';
 import {
   allSessions,
@@ -168,7 +169,6 @@ export function createToolController(api: ApiClient): ToolController {
       .then((lesion) => {
         toolActions.setLesionLabels({ ...toolStore.getState().lesionLabels, [lesion.id]: lesion.label });
         selectLesionByTool(lesion.id);
-        lesionsChanged();
         return lesion.id;
       })
       .finally(() => {
@@ -221,7 +221,6 @@ export function createToolController(api: ApiClient): ToolController {
       toolActions.selectMeasurement(m.id);
       pushEntry({ type: 'add', measurementId: m.id });
       toolActions.notify(null);
-      lesionsChanged();
     } catch (error) {
       fail('The measurement was not saved', error);
     } finally {
@@ -236,7 +235,6 @@ export function createToolController(api: ApiClient): ToolController {
       toolActions.putMeasurement(updated);
       pushEntry({ type: 'update', measurementId: m.id, beforeLps: m.pointsLps });
       toolActions.notify(null);
-      lesionsChanged();
     } catch (error) {
       fail('The change was not saved', error);
     } finally {
@@ -430,7 +428,6 @@ export function createToolController(api: ApiClient): ToolController {
       cacheMask(seg.id, seg.seriesId, seg.updatedAt, rle);
       const list = toolStore.getState().segmentationsBySeries[seg.seriesId] ?? [];
       toolActions.setSegmentations(seg.seriesId, [...list.filter((s) => s.id !== seg.id), seg]);
-      lesionsChanged();
       return seg.id;
     } catch (error) {
       session.dirty = session.dirty || wasDirty;
@@ -620,7 +617,6 @@ export function createToolController(api: ApiClient): ToolController {
           }
         }
         toolActions.notify(null);
-        lesionsChanged();
       } catch (error) {
         fail('Undo failed', error);
       }
@@ -634,7 +630,6 @@ export function createToolController(api: ApiClient): ToolController {
         toolActions.removeMeasurement(id);
         pushEntry({ type: 'delete', measurementId: id });
         toolActions.notify('Measurement deleted — Ctrl+Z brings it back.', 'info');
-        lesionsChanged();
       } catch (error) {
         fail('The measurement was not deleted', error);
       }
@@ -705,7 +700,6 @@ export function createToolController(api: ApiClient): ToolController {
           `Measured from the mask: ${m.longAxisMm?.toFixed(1)} × ${m.shortAxisMm?.toFixed(1)} mm on image ${(m.sliceIndex ?? 0) + 1}.`,
           'info',
         );
-        lesionsChanged();
       } catch (error) {
         fail('Measuring the mask failed', error);
       } finally {

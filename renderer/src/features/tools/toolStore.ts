@@ -5,10 +5,9 @@
  * the reader's own edits. Masks themselves (voxel arrays) live with the segmentation
  * editor, like the volume's voxels live with its loader; this store holds their numbers.
  */
-import type { Measurement, Segmentation, Vec3 } from '../../../core/api/types';
-import type { SliceViewKind } from '../viewer/viewGeometry';
-import { createStore } from './createStore';
-import type { GroupId } from './viewportStore';
+import type { Measurement, Segmentation, Vec3 } from '../../../../core/api/types';
+import type { SliceViewKind, GroupId } from '../viewer';
+import { createStore } from '../../app/createStore';
 
 export type MeasureTool = 'length' | 'bidirectional' | 'ellipse' | 'freehand';
 export type SegmentTool = 'brush' | 'eraser' | 'regionGrow';

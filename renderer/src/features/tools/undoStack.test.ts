@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UndoEntry } from '../../store/toolStore';
+import type { UndoEntry } from './toolStore';
 import { describeUndo, popUndo, pushUndo } from './undoStack';
 
 describe('undo stack', () => {

@@ -2,7 +2,7 @@
  * The reader's own edits, newest last, as plain entries (see UndoEntry). Bounded: a
  * reading session can be long and old entries are rarely wanted.
  */
-import type { UndoEntry } from '../../store/toolStore';
+import type { UndoEntry } from './toolStore';
 
 export const UNDO_LIMIT = 100;
 

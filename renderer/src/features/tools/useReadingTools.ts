@@ -1,15 +1,15 @@
 /**
  * The reading tools for the viewer: one controller per API client, the data it draws
- * (measurements, segmentations and lesion labels of the open series, refetched whenever
- * lesions change anywhere), and the keyboard: Esc, Del, Ctrl+Z, [ and ].
+ * (measurements, segmentations and lesion labels of the open series, reloaded whenever the
+ * workstation reports a change to the patient's lesions or masks), and the keyboard: Esc,
+ * Del, Ctrl+Z, [ and ].
  */
 import { createElement, useEffect, useMemo } from 'react';
 import { useApi, type ApiClient } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
-import { isSegmentTool, toolActions, toolStore } from '../../store/toolStore';
-import { viewportStore } from '../../store/viewportStore';
-import type { SliceTools, SliceViewState } from '../../viewer/sliceTools';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from '../lesions';
+import { isSegmentTool, toolActions, toolStore } from './toolStore';
+import { viewportStore, type SliceTools, type SliceViewState } from '../viewer';
 import { cacheMask, cachedMask, pruneCache } from './maskEditor';
 import { LayerBoundary } from './LayerBoundary';
 import { MaskUnderlay } from './MaskUnderlay';

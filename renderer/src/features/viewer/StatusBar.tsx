@@ -1,7 +1,6 @@
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { useGroup, viewportStore, type GroupId } from '../../store/viewportStore';
-import { VIEW_LABELS } from '../../viewer';
+import { useStore } from '../../app/createStore';
+import { useGroup, viewportStore, type GroupId } from './model/viewportStore';
+import { VIEW_LABELS } from './vtk/SliceOverlay';
 
 const mm = (v: number): string => v.toFixed(1);
 
@@ -31,7 +30,7 @@ function VolumeProgress({ group }: { group: GroupId }) {
 }
 
 export function StatusBar() {
-  const readout = useStore(appStore, (s) => s.readout);
+  const readout = useStore(viewportStore, (s) => s.readout);
   const comparing = useStore(viewportStore, (s) => s.layout === 'compare' && s.groups.b.seriesId !== null);
 
   return (

@@ -5,10 +5,10 @@
  */
 import { useEffect, useState } from 'react';
 import { useApi } from '../../api';
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
-import { viewportActions, viewportStore } from '../../store/viewportStore';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from '../lesions';
+import { viewportActions, viewportStore } from '../viewer';
 import { CompareLinkLabel, useRegistrationSync } from '../followup';
 
 interface CompareOption {

@@ -6,31 +6,36 @@
  * and the reading tools draw on them.
  */
 import { useMemo } from 'react';
+import { daysBetweenOrNull } from '../../../../core/dates';
 import { useApi } from '../../api';
-import { appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
-import { useGroup, viewportActions, viewportStore, type GroupId, type ViewKind } from '../../store/viewportStore';
-import { SegmentationBar, ToolNotice, useReadingTools } from '../tools';
+import { appStore } from '../../app/appStore';
+import { useStore } from '../../app/createStore';
+import {
+  useGroup,
+  viewportActions,
+  viewportStore,
+  type GroupId,
+  type ViewKind,
+  SliceView,
+  VolumeView,
+  useVolumeImage,
+  type LoadedVolume,
+  type SliceTools,
+  StatusBar,
+} from '../viewer';
+import { SegmentationBar, ToolNotice, toolStore, useReadingTools } from '../tools';
 import { withProposalOverlay } from '../ai';
 import { withLandmarkPicking } from '../followup';
-import { SliceView, VolumeView, useVolumeImage, type LoadedVolume, type SliceTools } from '../../viewer';
-import { StatusBar } from './StatusBar';
 import { ViewerToolbar } from './ViewerToolbar';
 import { useLesionFocus } from './useLesionFocus';
-import './viewer.css';
-
-function daysBetween(a: string | null, b: string | null): number | null {
-  if (!a || !b) return null;
-  const d = (Date.parse(b) - Date.parse(a)) / 86_400_000;
-  return Number.isFinite(d) ? Math.round(d) : null;
-}
+import './workspace.css';
 
 function GroupHeader({ group }: { group: GroupId }) {
   const series = useGroup(group, (g) => g.series);
   const otherDate = useStore(viewportStore, (s) => s.groups[group === 'a' ? 'b' : 'a'].series?.study.date ?? null);
   const active = useStore(viewportStore, (s) => s.activeGroup === group);
   const date = series?.study.date ?? null;
-  const days = daysBetween(otherDate, date);
+  const days = daysBetweenOrNull(otherDate, date);
   // PACS words: the earlier exam is the prior, the later one current (with the interval).
   const role = days === null || days === 0 ? null : days > 0 ? `current · ${days} days after` : 'prior';
   return (
@@ -46,6 +51,7 @@ function GroupHeader({ group }: { group: GroupId }) {
 function CompareColumn({ group, volume, tools }: { group: GroupId; volume: LoadedVolume | null; tools: SliceTools }) {
   const maximized = useGroup(group, (g) => g.maximizedView);
   const openError = useGroup(group, (g) => g.openError);
+  const tool = useStore(toolStore, (s) => s.tool);
   const cell = (view: ViewKind, extra = ''): string =>
     `cell${extra}${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;
   return (
@@ -58,13 +64,13 @@ function CompareColumn({ group, volume, tools }: { group: GroupId; volume: Loade
       ) : (
         <div className="group-grid">
           <div className={cell('axial', ' cell-axial')}>
-            <SliceView kind="axial" group={group} volume={volume} tools={tools} />
+            <SliceView kind="axial" group={group} volume={volume} tools={tools} tool={tool} />
           </div>
           <div className={cell('coronal')}>
-            <SliceView kind="coronal" group={group} volume={volume} tools={tools} />
+            <SliceView kind="coronal" group={group} volume={volume} tools={tools} tool={tool} />
           </div>
           <div className={cell('sagittal')}>
-            <SliceView kind="sagittal" group={group} volume={volume} tools={tools} />
+            <SliceView kind="sagittal" group={group} volume={volume} tools={tools} tool={tool} />
           </div>
         </div>
       )}
@@ -83,6 +89,7 @@ export function ViewerPanel() {
   const volume = useVolumeImage(api, 'a', seriesId);
   const volumeB = useVolumeImage(api, 'b', comparing ? compareSeriesId : null);
   const { controller, sliceTools: readingTools } = useReadingTools();
+  const tool = useStore(toolStore, (s) => s.tool);
   // The AI proposals' masks are drawn over the lesion masks, and the follow-up's landmark
   // picking takes clicks while it is on (one composition, kept stable).
   const sliceTools = useMemo(() => withLandmarkPicking(withProposalOverlay(readingTools)), [readingTools]);
@@ -113,13 +120,13 @@ export function ViewerPanel() {
         ) : (
           <>
             <div className={cell('axial')}>
-              <SliceView kind="axial" volume={volume} tools={sliceTools} />
+              <SliceView kind="axial" volume={volume} tools={sliceTools} tool={tool} />
             </div>
             <div className={cell('coronal')}>
-              <SliceView kind="coronal" volume={volume} tools={sliceTools} />
+              <SliceView kind="coronal" volume={volume} tools={sliceTools} tool={tool} />
             </div>
             <div className={cell('sagittal')}>
-              <SliceView kind="sagittal" volume={volume} tools={sliceTools} />
+              <SliceView kind="sagittal" volume={volume} tools={sliceTools} tool={tool} />
             </div>
             <div className={cell('3d')}>
               <VolumeView volume={volume} />

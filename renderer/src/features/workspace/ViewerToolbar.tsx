@@ -1,10 +1,7 @@
-import { actions, appStore } from '../../store/appStore';
-import { useStore } from '../../store/createStore';
+import { useStore } from '../../app/createStore';
 import { ToggleButton } from '../../ui/ToggleButton';
-import { toolActions, toolStore, type Tool } from '../../store/toolStore';
-import { viewportActions, viewportStore } from '../../store/viewportStore';
-import { ToolPalette, type ToolController } from '../tools';
-import { VOLUME_PRESETS, WINDOW_PRESETS } from '../../viewer';
+import { toolActions, toolStore, type Tool, ToolPalette, type ToolController } from '../tools';
+import { viewportActions, viewportStore, VOLUME_PRESETS, WINDOW_PRESETS } from '../viewer';
 import { CompareControls } from './CompareControls';
 
 const TOOLS: { id: Tool; label: string; hint: string }[] = [
@@ -18,7 +15,7 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
   const series = useStore(viewportStore, (s) => s.groups[activeGroup].series);
   const presetId = useStore(viewportStore, (s) => s.groups[activeGroup].windowPresetId);
   const huWindow = useStore(viewportStore, (s) => s.groups[activeGroup].window);
-  const volumePresetId = useStore(appStore, (s) => s.volumePresetId);
+  const volumePresetId = useStore(viewportStore, (s) => s.volumePresetId);
   const layout = useStore(viewportStore, (s) => s.layout);
   const tool = useStore(toolStore, (s) => s.tool);
   const defaultWindow = series?.defaultWindow ?? null;
@@ -68,7 +65,7 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
         <div className="tool-group" aria-label="3D presets">
           <span className="dim">3D</span>
           {VOLUME_PRESETS.map((p) => (
-            <ToggleButton key={p.id} testId={`vr-preset-${p.id}`} active={volumePresetId === p.id} onClick={() => actions.setVolumePreset(p.id)}>
+            <ToggleButton key={p.id} testId={`vr-preset-${p.id}`} active={volumePresetId === p.id} onClick={() => viewportActions.setVolumePreset(p.id)}>
               {p.label}
             </ToggleButton>
           ))}

@@ -1,14 +1,31 @@
 /**
- * Test-only hooks, installed when the page is opened with `?e2e=1`. They expose the
- * same pure geometry the views render with, so a test can find a lesion's pixels at
- * its expected place on screen without reaching into vtk.js.
+ * TEST HOOKS for the end-to-end specs (e2e/*.e2e.ts) — not part of the product.
+ *
+ * The specs drive the production build (serve mode serves out/renderer), so the hooks ship
+ * with it, but apart: renderer/src/main.tsx imports this module dynamically, only when the
+ * page is opened with `?e2e=1`, so it is its own chunk that a reader's browser never loads.
+ * It sets one global, `window.__longitudeDebug` (frozen), and nothing else. It exposes the
+ * same pure geometry the views render with, so a test can find a lesion's pixels at their
+ * expected place on screen without reaching into vtk.js, and it can only do what a click can
+ * (move the crosshair, choose a lesion): no API access, no clinical data written.
  */
-import type { Vec3 } from '../../../core/api/types';
-import { appStore, type AppState } from '../store/appStore';
-import { selectLesion } from '../store/lesionStore';
-import { toolStore, type ToolState } from '../store/toolStore';
-import { viewportActions, viewportStore, type GroupId, type ViewportGroup, type ViewportState } from '../store/viewportStore';
-import { canvasToWorld, clampToVolume, sliceCamera, sliceIndexAt, worldToCanvas, type SliceViewKind } from './viewGeometry';
+import type { Vec3 } from '../../../../core/api/types';
+import { appStore, type AppState } from '../../app/appStore';
+import { selectLesion } from '../lesions';
+import { toolStore, type ToolState } from '../tools';
+import {
+  viewportActions,
+  viewportStore,
+  type GroupId,
+  type ViewportGroup,
+  type ViewportState,
+  canvasToWorld,
+  clampToVolume,
+  sliceCamera,
+  sliceIndexAt,
+  worldToCanvas,
+  type SliceViewKind,
+} from '../viewer';
 
 /** A slice view by its test-id name: "axial" (group a) or "axial-b" (the comparison exam). */
 export type DebugViewName = SliceViewKind | `${SliceViewKind}-b`;
@@ -60,8 +77,9 @@ function canvasRect(view: DebugViewName): DOMRect | null {
 }
 
 export function installDebugHooks(): void {
+  // main.tsx checks this too, before fetching the chunk; a second look costs nothing.
   if (new URLSearchParams(window.location.search).get('e2e') !== '1') return;
-  window.__longitudeDebug = {
+  window.__longitudeDebug = Object.freeze<LongitudeDebug>({
     worldToCanvas(view, lpsMm) {
       const current = cameraFor(view);
       if (!current) return null;
@@ -93,5 +111,5 @@ export function installDebugHooks(): void {
       return { ...appStore.getState(), ...viewport.groups.a, series: viewport.groups.a.series, viewport, tools: toolStore.getState() };
     },
     selectLesion,
-  };
+  });
 }

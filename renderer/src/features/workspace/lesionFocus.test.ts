@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../../core/api/types';
 import type { Mat4 } from '../../../../core/registration/affine';
-import { TABLE_POSITION } from '../../viewer/groupSync';
+import { TABLE_POSITION } from '../viewer';
 import { focusTargets, latestMeasurementOn, measurementCentreLps } from './lesionFocus';
 
 const m = (id: number, seriesId: number, updatedAt: string, z = 10): Measurement => ({

@@ -4,7 +4,7 @@
  * where the lesion has none, the place a registration says corresponds to it.
  */
 import type { Measurement, Vec3 } from '../../../../core/api/types';
-import { correspondingPoint, type ExamTransform } from '../../viewer/groupSync';
+import { correspondingPoint, type ExamTransform } from '../viewer';
 
 /** The lesion's most recently changed measurement on `seriesId`, or null. */
 export function latestMeasurementOn(measurements: Measurement[], seriesId: number): Measurement | null {

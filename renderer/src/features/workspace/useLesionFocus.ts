@@ -7,11 +7,11 @@
  */
 import { useEffect } from 'react';
 import type { ApiClient } from '../../api';
-import { useStore } from '../../store/createStore';
-import { lesionSelection } from '../../store/lesionStore';
-import { toolActions, toolStore } from '../../store/toolStore';
+import { useStore } from '../../app/createStore';
+import { lesionSelection } from '../lesions';
+import { toolActions, toolStore } from '../tools';
 import type { Vec3 } from '../../../../core/api/types';
-import { GROUP_IDS, isGroupShown, viewportActions, viewportStore, type GroupId } from '../../store/viewportStore';
+import { GROUP_IDS, isGroupShown, viewportActions, viewportStore, type GroupId } from '../viewer';
 import { focusTargets, latestMeasurementOn, measurementCentreLps } from './lesionFocus';
 
 export function useLesionFocus(api: ApiClient): void {

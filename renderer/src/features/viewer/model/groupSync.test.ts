@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import { invertMat4, type Mat4 } from '../../../core/registration/affine';
+import type { Vec3, VolumeGeometry } from '../../../../../core/api/types';
+import { invertMat4, type Mat4 } from '../../../../../core/registration/affine';
 import { panToCentre, syncedCursor, TABLE_POSITION } from './groupSync';
 import { sliceCamera, sliceIndexAt, viewFrame, worldToCanvas } from './viewGeometry';
 

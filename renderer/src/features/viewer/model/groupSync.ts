@@ -6,9 +6,9 @@
  * (features/followup chooses it from the stored registrations and its direction: a stored
  * registration maps baseline → follow-up, and either exam may be group a).
  */
-import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import { dot, sub } from '../../../core/dicom/geometry';
-import { applyMat4, invertMat4, type Mat4 } from '../../../core/registration/affine';
+import type { Vec3, VolumeGeometry } from '../../../../../core/api/types';
+import { dot, sub } from '../../../../../core/dicom/geometry';
+import { applyMat4, invertMat4, type Mat4 } from '../../../../../core/registration/affine';
 import { clampToVolume, viewFrame, volumeCenterLps, type SliceViewKind } from './viewGeometry';
 
 /** How LPS mm of group a's exam maps to LPS mm of group b's exam. Plain data. */

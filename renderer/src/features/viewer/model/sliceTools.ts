@@ -4,21 +4,30 @@
  * left mouse button when they ask for it, and places their layers over the image.
  */
 import type { ComponentType, PointerEvent } from 'react';
-import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import type { GroupId } from '../store/viewportStore';
-import type { LoadedVolume } from './useVolumeImage';
-import {
-  directionColumn,
-  dot,
-  indexToLps,
-  lpsToIndex,
-  sliceCamera,
-  sliceIndexAt,
-  type SliceCamera,
-  type SliceViewKind,
-  type ViewFrame,
-  type ViewTransform,
-} from './viewGeometry';
+import type vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
+import type { Vec3, VolumeGeometry } from '../../../../../core/api/types';
+import type { GroupId } from './viewportStore';
+import { sliceCamera, sliceIndexAt, type SliceCamera, type SliceViewKind, type ViewFrame, type ViewTransform } from './viewGeometry';
+import { directionColumn, dot, indexToLps, lpsToIndex } from '../../../../../core/dicom/geometry';
+
+/** A series volume as loaded for the views (features/viewer/vtk/useVolumeImage streams it in). */
+export interface LoadedVolume {
+  seriesId: number;
+  imageData: vtkImageData;
+  geometry: VolumeGeometry;
+  /**
+   * The voxels (Int16 HU, x fastest), shared with the image: read-only for everyone else.
+   * Slices not loaded yet hold air or zeros (see isSliceLoaded).
+   */
+  voxels: Int16Array;
+  /** HU at a voxel index, null outside the volume or while its slice has not arrived. */
+  huAt(voxel: Vec3): number | null;
+  isSliceLoaded(k: number): boolean;
+  /** Whether slice k holds its data or, until then, air: drawing it shows nothing false. */
+  isSliceDrawable(k: number): boolean;
+  /** Whether every slice is drawable, so a view across the slices can be drawn. */
+  isEverySliceDrawable(): boolean;
+}
 
 /** What a slice view shows right now. */
 export interface SliceViewState {

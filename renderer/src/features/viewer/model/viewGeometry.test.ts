@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Mat3, Vec3, VolumeGeometry } from '../../../core/api/types';
+import type { Mat3, Vec3, VolumeGeometry } from '../../../../../core/api/types';
 import {
   canvasToWorld,
   edgeLabels,
-  indexToLps,
-  lpsToIndex,
-  orientationLabel,
   sliceAxes,
   sliceCamera,
   sliceIndexAt,
@@ -15,6 +12,7 @@ import {
   zoomAboutPoint,
   IDENTITY_VIEW_TRANSFORM,
 } from './viewGeometry';
+import { indexToLps, lpsToIndex, orientationLabel } from '../../../../../core/dicom/geometry';
 
 const IDENTITY: Mat3 = [1, 0, 0, 0, 1, 0, 0, 0, 1];
 

@@ -5,7 +5,7 @@
  * vtk camera is set from these numbers, and e2e tests use the same numbers to find a
  * lesion on screen.
  */
-import type { Mat3, Vec3, VolumeGeometry } from '../../../core/api/types';
+import type { Mat3, Vec3, VolumeGeometry } from '../../../../../core/api/types';
 import {
   add,
   cross,
@@ -18,7 +18,7 @@ import {
   orientationLabel,
   scale,
   sub,
-} from '../../../core/dicom/geometry';
+} from '../../../../../core/dicom/geometry';
 
 export type SliceViewKind = 'axial' | 'coronal' | 'sagittal';
 export const SLICE_VIEWS: readonly SliceViewKind[] = ['axial', 'coronal', 'sagittal'];

@@ -2,11 +2,12 @@
  * Viewer state per viewport group: each group shows one series in its own MPR views,
  * with its own crosshair, framing, window and load progress. Group "a" is the exam
  * opened from the library (the single layout shows only it); group "b" is the exam it is
- * compared with. Plain serializable data with units in the names — no vtk objects.
+ * compared with. Also the 3D preset and the readout under the mouse. Plain serializable
+ * data with units in the names — no vtk objects.
  */
-import type { SeriesDetail, Vec3, VolumeGeometry } from '../../../core/api/types';
-import { TABLE_POSITION, panToCentre, syncedCursor, type ExamTransform } from '../viewer/groupSync';
-import { DEFAULT_WINDOW, type WindowPreset } from '../viewer/presets';
+import type { SeriesDetail, Vec3, VolumeGeometry } from '../../../../../core/api/types';
+import { TABLE_POSITION, panToCentre, syncedCursor, type ExamTransform } from './groupSync';
+import { DEFAULT_WINDOW, type VolumePreset, type WindowPreset } from './presets';
 import {
   IDENTITY_VIEW_TRANSFORM,
   SLICE_VIEWS,
@@ -14,8 +15,9 @@ import {
   initialCursorLps,
   type SliceViewKind,
   type ViewTransform,
-} from '../viewer/viewGeometry';
-import { createStore, useStore } from './createStore';
+} from './viewGeometry';
+import { actions as appActions, appStore } from '../../../app/appStore';
+import { createStore, useStore } from '../../../app/createStore';
 
 export type GroupId = 'a' | 'b';
 export const GROUP_IDS: readonly GroupId[] = ['a', 'b'];
@@ -29,6 +31,18 @@ export interface VolumeLoadState {
   error: string | null;
   /** Bumped whenever voxel data changed, so views know to re-render. */
   revision: number;
+}
+
+/** What is under the mouse in a slice view (the status bar's readout). */
+export interface CursorReadout {
+  view: SliceViewKind;
+  /** The viewport group the mouse is over ('a' unless comparing exams). */
+  group?: GroupId;
+  lpsMm: Vec3;
+  /** Voxel index [i, j, k], null outside the volume. */
+  voxel: Vec3 | null;
+  /** null outside the volume or while that slice has not arrived yet. */
+  hu: number | null;
 }
 
 export interface HuWindow {
@@ -62,6 +76,9 @@ export interface ViewportState {
   /** Scrolling one group moves the other to the same position (see groupSync). */
   syncScroll: boolean;
   examTransform: ExamTransform;
+  /** The 3D view's rendering preset (all groups). */
+  volumePresetId: VolumePreset['id'];
+  readout: CursorReadout | null;
 }
 
 export const EMPTY_LOAD: VolumeLoadState = { slicesLoaded: 0, sliceCount: 0, complete: false, error: null, revision: 0 };
@@ -95,6 +112,8 @@ export const viewportStore = createStore<ViewportState>({
   compareSeriesId: null,
   syncScroll: true,
   examTransform: TABLE_POSITION,
+  volumePresetId: 'softTissue',
+  readout: null,
 });
 
 export const otherGroup = (group: GroupId): GroupId => (group === 'a' ? 'b' : 'a');
@@ -215,7 +234,24 @@ export const viewportActions = {
   setExamTransform(examTransform: ExamTransform): void {
     viewportStore.setState({ examTransform });
   },
+  setVolumePreset(volumePresetId: VolumePreset['id']): void {
+    viewportStore.setState({ volumePresetId });
+  },
+  setReadout(readout: CursorReadout | null): void {
+    viewportStore.setState({ readout });
+  },
   setActiveGroup(activeGroup: GroupId): void {
     if (viewportStore.getState().activeGroup !== activeGroup) viewportStore.setState({ activeGroup });
   },
 };
+
+/**
+ * Open a series from the library (browser, import report, follow-up): viewport group a shows
+ * it. The views of the open exam forget the old series in the same render.
+ */
+export function openSeries(seriesId: number): void {
+  if (appStore.getState().seriesId === seriesId) return;
+  viewportActions.beginOpen('a', seriesId);
+  viewportActions.setReadout(null);
+  appActions.seriesSelected(seriesId);
+}

@@ -3,20 +3,11 @@
  * from the camera, and the corner annotations a reader expects (patient, study,
  * image number, spacing, window).
  */
-import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import { useGroup, type GroupId } from '../store/viewportStore';
-import { formatPersonName } from '../format';
-import {
-  SLICE_VIEWS,
-  cross,
-  dot,
-  edgeLabels,
-  norm,
-  viewFrame,
-  worldToCanvas,
-  type SliceCamera,
-  type SliceViewKind,
-} from './viewGeometry';
+import type { Vec3, VolumeGeometry } from '../../../../../core/api/types';
+import { useGroup, type GroupId } from '../model/viewportStore';
+import { formatPersonName } from '../../../ui/format';
+import { SLICE_VIEWS, edgeLabels, viewFrame, worldToCanvas, type SliceCamera, type SliceViewKind } from '../model/viewGeometry';
+import { cross, dot, norm } from '../../../../../core/dicom/geometry';
 
 export const VIEW_LABELS: Record<SliceViewKind | '3d', string> = {
   axial: 'AX',

@@ -13,17 +13,14 @@
  */
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import vtkImageMapper from '@kitware/vtk.js/Rendering/Core/ImageMapper';
-import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
 import vtkImageSlice from '@kitware/vtk.js/Rendering/Core/ImageSlice';
-import type { Vec3 } from '../../../core/api/types';
-import { useStore } from '../store/createStore';
-import { actions } from '../store/appStore';
-import { toolStore } from '../store/toolStore';
-import { useGroup, viewportActions, viewportStore, type GroupId } from '../store/viewportStore';
-import { MIN_WINDOW_WIDTH_HU } from './presets';
+import { SlicingMode } from '@kitware/vtk.js/Rendering/Core/ImageMapper/Constants';
+import type { Vec3 } from '../../../../../core/api/types';
+import { useGroup, viewportActions, viewportStore, type GroupId } from '../model/viewportStore';
+import { MIN_WINDOW_WIDTH_HU } from '../model/presets';
 import { SliceOverlay } from './SliceOverlay';
-import { makeSliceViewState, type SliceTools, type SliceViewState } from './sliceTools';
-import type { LoadedVolume } from './useVolumeImage';
+import { makeSliceViewState, type SliceTools, type SliceViewState } from '../model/sliceTools';
+import type { LoadedVolume } from '../model/sliceTools';
 import { useVtkView } from './useVtkView';
 import {
   canvasToWorld,
@@ -34,7 +31,7 @@ import {
   voxelAt,
   zoomAboutPoint,
   type SliceViewKind,
-} from './viewGeometry';
+} from '../model/viewGeometry';
 
 /** Test ids and labels of group b's views carry a suffix: view-axial-b. */
 export function viewTestId(kind: string, group: GroupId): string {
@@ -75,9 +72,15 @@ interface SliceViewProps {
   volume: LoadedVolume | null;
   group?: GroupId;
   tools?: SliceTools;
+  /**
+   * The tool on the left mouse button (the tools' toolStore, handed in by the reading area:
+   * the viewer imports no feature): 'crosshair' drags the crosshair, anything else
+   * window/levels where no reading tool takes the drag. Also the view's cursor class.
+   */
+  tool?: string;
 }
 
-export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) {
+export function SliceView({ kind, volume, group = 'a', tools, tool = 'windowLevel' }: SliceViewProps) {
   const hostRef = useRef<HTMLDivElement>(null);
   const view = useVtkView(hostRef, group, kind);
   const [pipeline, setPipeline] = useState<{ mapper: vtkImageMapper; actor: vtkImageSlice } | null>(null);
@@ -89,7 +92,6 @@ export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) 
   const transform = useGroup(group, (g) => g.viewTransforms[kind]);
   const viewportPx = useGroup(group, (g) => g.viewportsPx[kind]);
   const dataRevision = useGroup(group, (g) => g.load.revision);
-  const tool = useStore(toolStore, (s) => s.tool);
   const [toolCursor, setToolCursor] = useState<string | null>(null);
   const testId = viewTestId(kind, group);
 
@@ -178,7 +180,7 @@ export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) 
     const lpsMm: Vec3 = canvasToWorld(now.camera, px, now.cursorLps);
     const voxel = voxelAt(now.geometry, lpsMm);
     const hu = voxel && volume ? volume.huAt(voxel) : null;
-    actions.setReadout({ view: kind, group, lpsMm, voxel, hu });
+    viewportActions.setReadout({ view: kind, group, lpsMm, voxel, hu });
   };
 
   const stepSlices = (steps: number): void => {
@@ -358,7 +360,7 @@ export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) 
         onPointerUp={onPointerUp}
         onPointerCancel={onPointerUp}
         onPointerLeave={() => {
-          actions.setReadout(null);
+          viewportActions.setReadout(null);
           const leaving = tools ? viewStateNow(group, kind, volume) : null;
           if (tools && leaving) tools.hover(leaving, null);
         }}
@@ -372,7 +374,7 @@ export function SliceView({ kind, volume, group = 'a', tools }: SliceViewProps) 
         onContextMenu={(event) => event.preventDefault()}
         onDoubleClick={() => {
           // A double click that a tool used (closing a freehand outline) is not a maximize.
-          if (!tools || toolStore.getState().tool === 'windowLevel' || toolStore.getState().tool === 'crosshair') {
+          if (!tools || tool === 'windowLevel' || tool === 'crosshair') {
             viewportActions.toggleMaximized(group, kind);
           }
         }}

@@ -12,15 +12,15 @@ import vtkPiecewiseFunction from '@kitware/vtk.js/Common/DataModel/PiecewiseFunc
 import vtkColorTransferFunction from '@kitware/vtk.js/Rendering/Core/ColorTransferFunction';
 import vtkVolume from '@kitware/vtk.js/Rendering/Core/Volume';
 import vtkVolumeMapper from '@kitware/vtk.js/Rendering/Core/VolumeMapper';
-import type { Vec3 } from '../../../core/api/types';
-import { useStore } from '../store/createStore';
-import { appStore } from '../store/appStore';
-import { useGroup, viewportActions } from '../store/viewportStore';
+import type { Vec3 } from '../../../../../core/api/types';
+import { useStore } from '../../../app/createStore';
+import { useGroup, viewportActions, viewportStore } from '../model/viewportStore';
 import { downsampleXY, shouldDownsampleFor3d } from './downsample';
-import { VOLUME_PRESETS } from './presets';
-import type { LoadedVolume } from './useVolumeImage';
+import { VOLUME_PRESETS } from '../model/presets';
+import type { LoadedVolume } from '../model/sliceTools';
 import { useVtkView } from './useVtkView';
-import { cross, edgeLabels, normalize, sub, volumeCenterLps, type EdgeLabels } from './viewGeometry';
+import { edgeLabels, volumeCenterLps, type EdgeLabels } from '../model/viewGeometry';
+import { cross, normalizeOrZero, sub } from '../../../../../core/dicom/geometry';
 
 interface Pipeline {
   actor: vtkVolume;
@@ -40,7 +40,7 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
   const [windowWanted, setWindowWanted] = useState(false);
   if (complete && !windowWanted) setWindowWanted(true);
   const view = useVtkView(hostRef, 'a', '3d', { trackball: true, background: [0.02, 0.02, 0.03], enabled: windowWanted });
-  const presetId = useStore(appStore, (s) => s.volumePresetId);
+  const presetId = useStore(viewportStore, (s) => s.volumePresetId);
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
   const [labels, setLabels] = useState<EdgeLabels | null>(null);
 
@@ -98,8 +98,8 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
         frame = 0;
         const position = camera.getPosition() as Vec3;
         const focal = camera.getFocalPoint() as Vec3;
-        const dop = normalize(sub(focal, position));
-        const up = normalize(camera.getViewUp() as Vec3);
+        const dop = normalizeOrZero(sub(focal, position));
+        const up = normalizeOrZero(camera.getViewUp() as Vec3);
         setLabels(edgeLabels(cross(dop, up), up));
       });
     };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Mat3, VolumeGeometry } from '../../../core/api/types';
+import type { Mat3, VolumeGeometry } from '../../../../../core/api/types';
 import { DOWNSAMPLE_ABOVE_VOXELS, downsampleXY, shouldDownsampleFor3d } from './downsample';
-import { indexToLps } from './viewGeometry';
+import { indexToLps } from '../../../../../core/dicom/geometry';
 
 const oblique: Mat3 = [0.8, 0.6, 0, -0.6, 0.8, 0, 0, 0, 1];
 

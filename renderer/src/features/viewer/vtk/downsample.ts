@@ -6,7 +6,7 @@
  * bones at 1.5 mm or so, which is what a 3D overview is for; reading stays on the
  * full-resolution slices.
  */
-import type { VolumeGeometry } from '../../../core/api/types';
+import type { VolumeGeometry } from '../../../../../core/api/types';
 
 /** Above this many voxels the 3D view gets a half-resolution copy (512×512×122 and up). */
 export const DOWNSAMPLE_ABOVE_VOXELS = 32_000_000;

@@ -17,10 +17,10 @@
 import { useLayoutEffect, useState } from 'react';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
 import vtkImageData from '@kitware/vtk.js/Common/DataModel/ImageData';
-import type { Vec3, VolumeGeometry } from '../../../core/api/types';
-import type { ApiClient } from '../api';
-import { actions } from '../store/appStore';
-import { viewportActions, viewportStore, type GroupId } from '../store/viewportStore';
+import type { ApiClient } from '../../../api';
+import { actions } from '../../../app/appStore';
+import { viewportActions, viewportStore, type GroupId } from '../model/viewportStore';
+import type { LoadedVolume } from '../model/sliceTools';
 import { chunkOrder } from './chunkOrder';
 
 /** Not-yet-loaded voxels read as air, so unloaded slices are black, not mid-grey. */
@@ -45,24 +45,6 @@ const REDRAW_INTERVAL_MS = 150;
 const ZERO = 0; // allocated, not written: reads as water, so it is never drawn
 const AIR = 1; // the stand-in for its data
 const DATA = 2;
-
-export interface LoadedVolume {
-  seriesId: number;
-  imageData: vtkImageData;
-  geometry: VolumeGeometry;
-  /**
-   * The voxels (Int16 HU, x fastest), shared with the image: read-only for everyone else.
-   * Slices not loaded yet hold air or zeros (see isSliceLoaded).
-   */
-  voxels: Int16Array;
-  /** HU at a voxel index, null outside the volume or while its slice has not arrived. */
-  huAt(voxel: Vec3): number | null;
-  isSliceLoaded(k: number): boolean;
-  /** Whether slice k holds its data or, until then, air: drawing it shows nothing false. */
-  isSliceDrawable(k: number): boolean;
-  /** Whether every slice is drawable, so a view across the slices can be drawn. */
-  isEverySliceDrawable(): boolean;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -10,7 +10,7 @@ import vtkRenderWindow from '@kitware/vtk.js/Rendering/Core/RenderWindow';
 import vtkRenderWindowInteractor from '@kitware/vtk.js/Rendering/Core/RenderWindowInteractor';
 import vtkRenderer from '@kitware/vtk.js/Rendering/Core/Renderer';
 import vtkInteractorStyleTrackballCamera from '@kitware/vtk.js/Interaction/Style/InteractorStyleTrackballCamera';
-import { viewportActions, type GroupId, type ViewKind } from '../store/viewportStore';
+import { viewportActions, type GroupId, type ViewKind } from '../model/viewportStore';
 
 export interface VtkView {
   renderWindow: vtkRenderWindow;
