@@ -1,3 +1,8 @@
+/**
+ * Calendar dates as the registry and the API carry them ('YYYY-MM-DD', DICOM DA as ISO 8601),
+ * and whole days between them: RECIST intervals, volume doubling times, the viewer's
+ * "current · N days after". UTC days, so a date means the same day in every time zone.
+ */
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
 
@@ -19,4 +24,11 @@ export function daysBetween(from: string, to: string): number {
   const b = isoDateToDay(to);
   if (a === null || b === null) throw new RangeError(`not a calendar date (YYYY-MM-DD): "${a === null ? from : to}"`);
   return b - a;
+}
+
+/** Whole days from `from` to `to`, or null when either is missing or not a calendar date (e.g. a study without a date). */
+export function daysBetweenOrNull(from: string | null | undefined, to: string | null | undefined): number | null {
+  const a = from ? isoDateToDay(from) : null;
+  const b = to ? isoDateToDay(to) : null;
+  return a === null || b === null ? null : b - a;
 }

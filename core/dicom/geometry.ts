@@ -77,11 +77,6 @@ export function sliceNormal(o: SlicePlane['orientation']): Vec3 {
   return normalize(cross(rowDirection(o), columnDirection(o)));
 }
 
-function sameOrientation(a: SlicePlane['orientation'], b: SlicePlane['orientation']): boolean {
-  for (let i = 0; i < 6; i++) if (Math.abs(a[i] - b[i]) > EPS_DIR) return false;
-  return true;
-}
-
 function median(values: number[]): number {
   const s = [...values].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -230,30 +225,27 @@ export function indexToLps(g: VolumeGeometry, ijk: Vec3): Vec3 {
 
 /** Continuous voxel index of an LPS point (inverse of indexToLps; direction may be non-orthogonal). */
 export function lpsToIndex(g: VolumeGeometry, p: Vec3): Vec3 {
-  const d = g.direction;
-  const m = [
-    [d[0] * g.spacingMm[0], d[3] * g.spacingMm[1], d[6] * g.spacingMm[2]],
-    [d[1] * g.spacingMm[0], d[4] * g.spacingMm[1], d[7] * g.spacingMm[2]],
-    [d[2] * g.spacingMm[0], d[5] * g.spacingMm[1], d[8] * g.spacingMm[2]],
+  // Invert the direction alone, then divide by the spacing: exact for the usual axis-aligned
+  // grids (identity or a permutation), where scaling the matrix first would add round-off.
+  const m = g.direction;
+  // Column-major: element (row r, column c) = m[3c + r].
+  const a = m[0], b = m[3], c = m[6];
+  const d = m[1], e = m[4], f = m[7];
+  const gg = m[2], h = m[5], i = m[8];
+  const A = e * i - f * h;
+  const B = -(d * i - f * gg);
+  const C = d * h - e * gg;
+  const det = a * A + b * B + c * C;
+  if (Math.abs(det) < 1e-12 || !g.spacingMm.every((mm) => mm > 0)) throw new Error('degenerate volume geometry');
+  const s = 1 / det;
+  // Rows of the inverse (adjugate / det).
+  const inv = [
+    [A * s, -(b * i - c * h) * s, (b * f - c * e) * s],
+    [B * s, (a * i - c * gg) * s, -(a * f - c * d) * s],
+    [C * s, -(a * h - b * gg) * s, (a * e - b * d) * s],
   ];
   const r = sub(p, g.originMm);
-  const det =
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-    m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-  if (Math.abs(det) < 1e-12) throw new Error('degenerate volume geometry');
-  // Cramer's rule.
-  const solve = (col: number): number => {
-    const mm = m.map((row) => [...row]);
-    for (let i = 0; i < 3; i++) mm[i][col] = r[i];
-    return (
-      (mm[0][0] * (mm[1][1] * mm[2][2] - mm[1][2] * mm[2][1]) -
-        mm[0][1] * (mm[1][0] * mm[2][2] - mm[1][2] * mm[2][0]) +
-        mm[0][2] * (mm[1][0] * mm[2][1] - mm[1][1] * mm[2][0])) /
-      det
-    );
-  };
-  return [solve(0), solve(1), solve(2)];
+  return [0, 1, 2].map((k) => (inv[k][0] * r[0] + inv[k][1] * r[1] + inv[k][2] * r[2]) / g.spacingMm[k]) as Vec3;
 }
 
 /**

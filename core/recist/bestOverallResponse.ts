@@ -1,4 +1,4 @@
-import { daysBetween } from './isoDate';
+import { daysBetween } from '../dates';
 import type { OverallResponse, RecistOptions } from './types';
 
 export interface DatedResponse {

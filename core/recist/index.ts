@@ -2,7 +2,9 @@
 export * from './types';
 export { assessRecist } from './assess';
 export { bestOverallResponse, type BestOverallResponse, type DatedResponse } from './bestOverallResponse';
-export { daysBetween, isoDateToDay } from './isoDate';
+export { daysBetween, isoDateToDay } from '../dates';
+export { defaultRecistRole, type DefaultRecistRoleInput } from './defaultRole';
+export { assessLesionTable, recistCaseFromTable } from './lesionAssessment';
 export { roundMm, sumOfDiameters, type SumOfDiameters } from './sumOfDiameters';
 export {
   isPartialResponse,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Lesion, LesionCell, LesionTableData } from '../../../core/api/types';
+import type { Lesion, LesionCell, LesionTableData } from '../api/types';
 import { assessLesionTable, recistCaseFromTable } from './lesionAssessment';
 
 function lesion(id: number, label: string, recistRole: Lesion['recistRole']): Lesion {

@@ -1,19 +1,18 @@
 /**
  * From the registry's lesion table to RECIST 1.1 and volumetry: the registry holds what was
- * measured; core/recist and core/volumetry decide what it means.
+ * measured; core/recist and core/volumetry decide what it means. Pure: the table in, the
+ * assessment out.
  */
-import type { LesionTableAssessment, LesionVolumetry } from '../../../core/api/types';
-import { assessRecist, BENIGN_LESION_TYPES, validateRecistCase, type RecistAssessment, type RecistCase, type RecistTimepoint } from '../../../core/recist';
-import { growthBetween, tumorBurdenPct } from '../../../core/volumetry';
+import type { LesionTableAssessment, LesionTableData, LesionVolumetry } from '../api/types';
+import { daysBetweenOrNull } from '../dates';
+import { growthBetween, tumorBurdenPct } from '../volumetry';
+import { assessRecist } from './assess';
+import { BENIGN_LESION_TYPES, type RecistAssessment, type RecistCase, type RecistTimepoint } from './types';
+import { validateRecistCase } from './validate';
 
-export type { LesionTableAssessment, LesionVolumetry } from '../../../core/api/types';
-import type { LesionTableData } from './lesionTable';
+export type { LesionTableAssessment, LesionVolumetry } from '../api/types';
 
 const ORGAN: Record<string, string> = { 'lymph-node': 'lymph node' };
-
-function days(a: string, b: string): number {
-  return (Date.parse(b) - Date.parse(a)) / 86_400_000;
-}
 
 /**
  * The RECIST case the table records: lesion labels as ids, one timepoint per assessed exam.
@@ -114,8 +113,8 @@ export function assessLesionTable(t: LesionTableData): LesionTableAssessment {
     for (let i = 1; i < withVolume.length; i++) {
       const a = withVolume[i - 1];
       const b = withVolume[i];
-      const interval = days(a.date!, b.date!);
-      if (interval <= 0) continue;
+      const interval = daysBetweenOrNull(a.date, b.date);
+      if (interval === null || interval <= 0) continue;
       list.push({ fromStudyRowId: a.studyRowId, toStudyRowId: b.studyRowId, growth: growthBetween(t.cells[l.id][a.studyRowId].volumeMl!, t.cells[l.id][b.studyRowId].volumeMl!, interval) });
     }
     if (list.length) volumetry.growth[l.label] = list;

@@ -4,7 +4,7 @@
  */
 import { RECIST_ROLES, type RecistRole } from '../api/types';
 import { fmtMm } from './format';
-import { isoDateToDay } from './isoDate';
+import { isoDateToDay } from '../dates';
 import {
   DEFAULT_RECIST_OPTIONS,
   type DiameterMeasurement,

@@ -35,6 +35,14 @@ export function mat4FromLinear(linear: Mat3Rows | number[][], translationMm: Vec
   ];
 }
 
+/**
+ * A row-major 4×4 as the API and the registry carry it (`number[][]`, e.g.
+ * RegistrationInfo.matrix4x4) as a Mat4: a copy of its first four rows and columns.
+ */
+export function mat4FromRows(rows: readonly (readonly number[])[]): Mat4 {
+  return rows.slice(0, 4).map((r) => [r[0], r[1], r[2], r[3]]) as Mat4;
+}
+
 export function mat4FromRigid(t: RigidTransform): Mat4 {
   return mat4FromLinear(t.rotation, t.translationMm);
 }

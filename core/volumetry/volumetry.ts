@@ -9,7 +9,7 @@
  *   rate versus doubling time for quantitative characterization of tumor growth rate", Cancer Res
  *   2007;67:3970–3975): unlike VDT it stays finite and continuous through "no change" and shrinkage.
  */
-import { daysBetween } from '../recist/isoDate';
+import { daysBetween } from '../dates';
 
 /** Average Gregorian month (365.25 / 12 days): a "per month" rate that does not depend on the calendar. */
 export const DAYS_PER_MONTH = 30.4375;

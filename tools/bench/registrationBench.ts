@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { Mat4 } from '../../core/registration/affine';
 import { registrationError, type LandmarkPair } from '../../core/registration/registrationError';
 import { ELASTIX_BIN, nativeElastixAvailable, runNativeElastix } from '../../main/services/registration/elastixNative';
-import { prepareRegistrationImage, registerInWorker, type ElastixRegistrationOptions } from '../../main/services/registration/elastixRegistration';
+import { prepareRegistrationImage } from '../../core/registration/prepareImage';
+import { registerInWorker, type ElastixRegistrationOptions } from '../../main/services/registration/elastixRegistration';
 import { generatePatient } from '../phantom/index';
 import type { BenchRow } from './registryBench';
 

@@ -19,7 +19,7 @@ import { writePatient } from '../phantom/index';
 import { benchRegistry } from './registryBench';
 import { benchRegistration } from './registrationBench';
 import { benchInference } from './inferenceBench';
-import { assessLesionTable } from '../../main/services/lesions/lesionAssessment';
+import { assessLesionTable } from '../../core/recist/lesionAssessment';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);

@@ -12,7 +12,7 @@ import { encodeMaskRle } from '../../../core/api/maskRle';
 import type { Vec3 } from '../../../core/api/types';
 import { applyMat4, type Mat4 } from '../../../core/registration/affine';
 import { writePatient } from '../../../tools/phantom/index';
-import { recistCaseFromTable } from '../lesions/lesionAssessment';
+import { recistCaseFromTable } from '../../../core/recist/lesionAssessment';
 import { createApp, type App } from '../app';
 
 interface TruthLesion {

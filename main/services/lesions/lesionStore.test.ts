@@ -117,7 +117,7 @@ describe('lesion table data', () => {
     expect(t.cells[l2.id][2]).toMatchObject({ longAxisMm: null, status: 'disappeared' });
 
     // RECIST from what the registry holds: 32 + 15 = 47 mm → 20 + 0 = 20 mm, −57% → PR.
-    const { assessLesionTable } = await import('./lesionAssessment');
+    const { assessLesionTable } = await import('../../../core/recist/lesionAssessment');
     const a = assessLesionTable(t);
     expect(a.recistErrors).toEqual([]);
     expect(a.recist!.timepoints.map((tp) => tp.sumMm)).toEqual([47, 20]);

@@ -78,20 +78,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Mat3, Vec3, VolumeGeometry } from '../../../core/api/types';
-import { indexToLps, lpsToIndex } from '../../../core/dicom/geometry';
-import { resampleLinear, resampleNearest } from '../../../core/inference/resample';
-import { applyMat4, decomposeRigid, identityMat4, invertMat4, type Mat4 } from '../../../core/registration/affine';
+import type { Vec3, VolumeGeometry } from '../../../core/api/types';
+import { indexToLps } from '../../../core/dicom/geometry';
+import { decomposeRigid, identityMat4, invertMat4, type Mat4 } from '../../../core/registration/affine';
 import { elastixChainToMat4, mat4ToElastixAffineMap, type ElastixParameterMap } from '../../../core/registration/elastixTransform';
+import { normalisedCrossCorrelation } from '../../../core/registration/ncc';
+import {
+  checkRegistrationVolume,
+  cropToMask,
+  prepareRegistrationImage,
+  RegistrationError,
+  type PreparedImage,
+  type RegistrationVolume,
+} from '../../../core/registration/prepareImage';
+
+// The registration's input and error types are core's; callers of this module keep importing them here.
+export { RegistrationError, type PreparedImage, type RegistrationVolume } from '../../../core/registration/prepareImage';
 
 export type ElastixStage = 'rigid' | 'affine' | 'bspline';
 export type ElastixMethod = `elastix-${ElastixStage}`;
-
-/** An Int16 HU volume, x fastest, then y, then z, on its grid. */
-export interface RegistrationVolume {
-  hu: Int16Array;
-  geometry: VolumeGeometry;
-}
 
 export interface ElastixRegistrationOptions {
   /** The last stage: 'rigid', 'affine' (rigid then affine, default) or 'bspline' (rigid, affine, B-spline). */
@@ -169,13 +174,6 @@ export interface ElastixRegistrationResult {
   warnings: string[];
 }
 
-export class RegistrationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RegistrationError';
-  }
-}
-
 export class RegistrationCancelledError extends Error {
   constructor() {
     super('the registration was cancelled');
@@ -184,87 +182,7 @@ export class RegistrationCancelledError extends Error {
 }
 
 // ------------------------------------------------------------------ image preparation
-
-/** A registration image: Float32 (clamped HU) on an isotropic grid. */
-export interface PreparedImage {
-  data: Float32Array;
-  geometry: VolumeGeometry;
-}
-
-const MIN_VOXELS_PER_AXIS = 16;
-
-function checkVolume(v: RegistrationVolume, what: string): void {
-  const [nx, ny, nz] = v.geometry.dims;
-  if (v.hu.length !== nx * ny * nz) throw new RegistrationError(`the ${what} volume has ${v.hu.length} voxels but its geometry needs ${nx * ny * nz} (${nx}×${ny}×${nz})`);
-  if (!v.geometry.spacingMm.every((s) => s > 0)) throw new RegistrationError(`the ${what} volume has a non-positive voxel spacing (${v.geometry.spacingMm.join(', ')} mm)`);
-}
-
-/**
- * Spacing of the registration grid per axis: the requested isotropic spacing, but at least
- * MIN_VOXELS_PER_AXIS voxels per axis (elastix's 3-level pyramid needs them) and never finer
- * than the series.
- */
-export function registrationSpacing(geometry: VolumeGeometry, spacingMm: number): Vec3 {
-  return [0, 1, 2].map((a) => {
-    const extent = geometry.dims[a] * geometry.spacingMm[a];
-    return Math.max(geometry.spacingMm[a], Math.min(spacingMm, extent / MIN_VOXELS_PER_AXIS));
-  }) as Vec3;
-}
-
-/** Downsample (trilinear, same origin and direction) and clamp to the HU window. */
-export function prepareRegistrationImage(volume: RegistrationVolume, spacingMm: number, huWindow: [number, number]): PreparedImage {
-  const { data, geometry } = resampleLinear(volume.hu, volume.geometry, registrationSpacing(volume.geometry, spacingMm));
-  const [lo, hi] = huWindow;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    data[i] = v < lo ? lo : v > hi ? hi : v;
-  }
-  return { data, geometry };
-}
-
-/** The part of `image` inside the bounding box of a mask (on `maskGeometry`) plus a margin. */
-export function cropToMask(image: PreparedImage, mask: Uint8Array, maskGeometry: VolumeGeometry, marginMm: number): PreparedImage {
-  const g = image.geometry;
-  const onGrid = resampleNearest(mask, maskGeometry, g);
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-1, -1, -1];
-  const [nx, ny, nz] = g.dims;
-  for (let k = 0, o = 0; k < nz; k++)
-    for (let j = 0; j < ny; j++)
-      for (let i = 0; i < nx; i++, o++) {
-        if (!onGrid[o]) continue;
-        if (i < lo[0]) lo[0] = i;
-        if (i > hi[0]) hi[0] = i;
-        if (j < lo[1]) lo[1] = j;
-        if (j > hi[1]) hi[1] = j;
-        if (k < lo[2]) lo[2] = k;
-        if (k > hi[2]) hi[2] = k;
-      }
-  if (hi[0] < 0) throw new RegistrationError('the fixed mask is empty (no voxel inside it): draw or compute the region again, or register without a mask');
-  const from = [0, 1, 2].map((a) => Math.max(0, lo[a] - Math.ceil(marginMm / g.spacingMm[a])));
-  const to = [0, 1, 2].map((a) => Math.min(g.dims[a] - 1, hi[a] + Math.ceil(marginMm / g.spacingMm[a])));
-  // Keep enough voxels for the pyramid even for a small organ.
-  for (let a = 0; a < 3; a++) {
-    while (to[a] - from[a] + 1 < Math.min(MIN_VOXELS_PER_AXIS, g.dims[a])) {
-      if (from[a] > 0) from[a]--;
-      if (to[a] < g.dims[a] - 1 && to[a] - from[a] + 1 < MIN_VOXELS_PER_AXIS) to[a]++;
-    }
-  }
-  const dims = [0, 1, 2].map((a) => to[a] - from[a] + 1) as Vec3;
-  const data = new Float32Array(dims[0] * dims[1] * dims[2]);
-  for (let k = 0, o = 0; k < dims[2]; k++)
-    for (let j = 0; j < dims[1]; j++) {
-      const src = ((k + from[2]) * ny + (j + from[1])) * nx + from[0];
-      data.set(image.data.subarray(src, src + dims[0]), o);
-      o += dims[0];
-    }
-  return {
-    data,
-    geometry: { dims, spacingMm: [...g.spacingMm] as Vec3, originMm: indexToLps(g, from as Vec3), direction: [...g.direction] as Mat3 },
-  };
-}
-
-// ------------------------------------------------------------------ elastix plumbing
+// The pure parts (resample, clamp, crop, checks) are core/registration/prepareImage.ts.
 
 type ElastixModule = typeof import('@itk-wasm/elastix');
 type ElastixImage = NonNullable<NonNullable<Parameters<ElastixModule['elastixNode']>[1]>['fixed']>;
@@ -357,73 +275,6 @@ export async function elastixParameterMaps(options: ElastixRegistrationOptions =
   return out;
 }
 
-// ------------------------------------------------------------------ similarity score
-
-/**
- * Normalised cross-correlation between the fixed image and the moving image sampled at
- * T(x) (trilinear), over fixed voxels whose T(x) lies inside the moving image. 1 = identical up
- * to brightness and contrast.
- */
-export function normalisedCrossCorrelation(fixed: PreparedImage, moving: PreparedImage, fixedToMoving: Mat4): number {
-  const fg = fixed.geometry;
-  const mg = moving.geometry;
-  const toIdx = (ijk: Vec3): Vec3 => lpsToIndex(mg, applyMat4(fixedToMoving, indexToLps(fg, ijk)));
-  const base = toIdx([0, 0, 0]);
-  const step = (e: Vec3): Vec3 => {
-    const p = toIdx(e);
-    return [p[0] - base[0], p[1] - base[1], p[2] - base[2]];
-  };
-  const ci = step([1, 0, 0]);
-  const cj = step([0, 1, 0]);
-  const ck = step([0, 0, 1]);
-  const [nx, ny, nz] = mg.dims;
-  const m = moving.data;
-  let n = 0;
-  let sf = 0;
-  let sm = 0;
-  let sff = 0;
-  let smm = 0;
-  let sfm = 0;
-  const [fx, fy, fz] = fg.dims;
-  for (let k = 0, o = 0; k < fz; k++)
-    for (let j = 0; j < fy; j++)
-      for (let i = 0; i < fx; i++, o++) {
-        const x = base[0] + i * ci[0] + j * cj[0] + k * ck[0];
-        const y = base[1] + i * ci[1] + j * cj[1] + k * ck[1];
-        const z = base[2] + i * ci[2] + j * cj[2] + k * ck[2];
-        if (x < 0 || y < 0 || z < 0 || x > nx - 1 || y > ny - 1 || z > nz - 1) continue;
-        const x0 = x >= nx - 1 ? Math.max(nx - 2, 0) : Math.floor(x);
-        const y0 = y >= ny - 1 ? Math.max(ny - 2, 0) : Math.floor(y);
-        const z0 = z >= nz - 1 ? Math.max(nz - 2, 0) : Math.floor(z);
-        const ax = x - x0;
-        const ay = y - y0;
-        const az = z - z0;
-        const dx = x0 + 1 < nx ? 1 : 0;
-        const dy = y0 + 1 < ny ? nx : 0;
-        const dz = z0 + 1 < nz ? nx * ny : 0;
-        const b = (z0 * ny + y0) * nx + x0;
-        const c00 = m[b] + (m[b + dx] - m[b]) * ax;
-        const c10 = m[b + dy] + (m[b + dy + dx] - m[b + dy]) * ax;
-        const c01 = m[b + dz] + (m[b + dz + dx] - m[b + dz]) * ax;
-        const c11 = m[b + dz + dy] + (m[b + dz + dy + dx] - m[b + dz + dy]) * ax;
-        const c0 = c00 + (c10 - c00) * ay;
-        const c1 = c01 + (c11 - c01) * ay;
-        const v = c0 + (c1 - c0) * az;
-        const f = fixed.data[o];
-        n++;
-        sf += f;
-        sm += v;
-        sff += f * f;
-        smm += v * v;
-        sfm += f * v;
-      }
-  if (n < 2) return 0;
-  const cov = sfm - (sf * sm) / n;
-  const vf = sff - (sf * sf) / n;
-  const vm = smm - (sm * sm) / n;
-  return vf > 0 && vm > 0 ? cov / Math.sqrt(vf * vm) : 0;
-}
-
 // ------------------------------------------------------------------ the pipeline
 
 function engineName(): string {
@@ -445,8 +296,8 @@ export async function registerVolumes(
 ): Promise<ElastixRegistrationResult> {
   const t0 = performance.now();
   const options = input.options ?? {};
-  checkVolume(input.fixed, 'fixed (baseline)');
-  checkVolume(input.moving, 'moving (follow-up)');
+  checkRegistrationVolume(input.fixed, 'fixed (baseline)');
+  checkRegistrationVolume(input.moving, 'moving (follow-up)');
   const spacingMm = options.spacingMm ?? 3;
   if (!(spacingMm > 0)) throw new RegistrationError(`the registration spacing must be positive, got ${spacingMm} mm`);
   const huWindow = options.huWindow ?? [-200, 300];
