@@ -31,8 +31,6 @@ export interface StackResult<T> {
   gantryTiltDeg: number;
 }
 
-const EPS_DIR = 1e-3;
-
 export function add(a: Vec3, b: Vec3): Vec3 {
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2]];
 }
