@@ -7,7 +7,8 @@
  *   models             local AI models found, each checked
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
  */
-import type { PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
+import { ApiError } from '../core/api/errors';
+import type { ImportReport, PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { runRecistCommand } from './recistCli';
 import { createApp } from './services/app';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
@@ -23,6 +24,12 @@ const USAGE = `usage: longitude <command> [options]
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
          --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
 
+/** Exit codes (README): 0 done; 1 done with problems (some files skipped); 2 nothing done. */
+function importExitCode(report: Pick<ImportReport, 'imported' | 'duplicates' | 'skipped'>): 0 | 1 | 2 {
+  if (report.skipped === 0) return report.imported + report.duplicates > 0 ? 0 : 2;
+  return report.imported + report.duplicates > 0 ? 1 : 2;
+}
+
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
@@ -32,9 +39,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(VALIDATE_USAGE);
     return 0;
   }
-  if (!command || flags.help) {
+  if (flags.help) {
     console.log(USAGE);
-    return command ? 0 : 2;
+    return 0;
+  }
+  if (!command) {
+    console.error(USAGE);
+    return 2;
   }
   const json = flags.json === true;
   const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
@@ -68,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
           ...report.series.map((s) => `  series ${s.id} "${s.description}" ${s.sliceCount} slices${s.warnings.length ? ` — ${s.warnings.join('; ')}` : ''}`),
         ].join('\n'),
       );
-      return 0;
+      return importExitCode(report);
     }
     if (command === 'list') {
       const patients = await service.listPatients();
@@ -108,7 +119,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     console.error(`error: ${(err as Error).message}`);
-    return 1;
+    // Invalid use is 2; a call that failed on the data (not found, unreadable, …) is 1.
+    return err instanceof ApiError && err.kind === 'invalid' ? 2 : 1;
   } finally {
     await service.close();
   }
