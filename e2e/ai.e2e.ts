@@ -22,8 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementEntry, AiProposal, AiRun, ImportReport, ModelInfo, PatientSummary, Segmentation, SeriesSummary, StudySummary, ValidationReport, Vec3, VolumeGeometry } from '../core/api/types';
 import { serializeNifti1 } from '../core/nifti';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
-import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
+import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = process.env.E2E_SCREENSHOT_DIR ?? join(REPO_ROOT, 'test-results', 'e2e');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './support/serveMode';
+import { REPO_ROOT } from '../tools/testing/serveMode';
 
 const require = createRequire(import.meta.url);
 function electronBinary(): string | null {

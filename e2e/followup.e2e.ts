@@ -18,8 +18,8 @@ import { encodeMaskRle } from '../core/api/maskRle';
 import type { ImportReport, Lesion, LesionLinkRow, LesionTable, Measurement, PatientSummary, RegistrationInfo, Segmentation, SeriesSummary, StudySummary, Vec3 } from '../core/api/types';
 import { applyMat4, type Mat4 } from '../core/registration/affine';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
-import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
+import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-results', 'e2e');

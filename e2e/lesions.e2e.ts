@@ -17,8 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMaskRle } from '../core/api/maskRle';
 import type { ImportReport, Measurement, PatientSummary, Segmentation, SeriesDetail, SeriesSummary, StudySummary, Vec3, VolumeGeometry } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
-import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
+import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-results', 'e2e');

@@ -14,9 +14,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportReport, Measurement, PatientSummary, Segmentation, SeriesSummary, StudySummary, Vec3 } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
 import { ReadingToolsPage } from './support/readingToolsPage';
-import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from './support/serveMode';
+import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-results', 'e2e');

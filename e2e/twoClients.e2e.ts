@@ -15,9 +15,9 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, ImportReport, Measurement, PatientSummary, SeriesSummary, StudySummary, Vec3 } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
 import { ReadingToolsPage } from './support/readingToolsPage';
-import { apiCall, startServeMode, type ServeHandle } from './support/serveMode';
+import { apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
 /** What "at once" means for a second reader: the change is on their screen within this. */

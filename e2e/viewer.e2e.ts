@@ -11,8 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Vec3 } from '../core/api/types';
 import { writePatient } from '../tools/phantom/index';
-import { launchChromium, newWorkstationPage } from './support/chromium';
-import { REPO_ROOT, startServeMode, type ServeHandle } from './support/serveMode';
+import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
+import { REPO_ROOT, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
 import { WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-results', 'e2e');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Vec3 } from '../api/types';
 import { indexToLps } from '../dicom/geometry';
 import { autoBidirectional, bidirectionalOnSlice, convexHullSorted } from './bidirectional';
-import { at, axialDir, emptyMask, fillEllipsoid, grid } from './testShapes';
+import { at, axialDir, emptyMask, fillEllipsoid, grid } from '../testing/shapes';
 
 const dist = (a: Vec3, b: Vec3) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 const angleDeg = (u: Vec3, v: Vec3) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { indexToLps } from '../dicom/geometry';
 import { componentMask, connectedComponents3d } from './components';
 import { maskVoxelCount } from './mask';
-import { at, emptyMask, fillEllipsoid, grid } from './testShapes';
+import { at, emptyMask, fillEllipsoid, grid } from '../testing/shapes';
 
 describe('connectedComponents3d', () => {
   it('separates two lesions, largest first, with voxel count, box, volume and LPS centroid', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VolumeGeometry } from '../api/types';
 import { interpolateSlices, squaredDistanceTransform2d } from './interpolate';
-import { at, emptyMask, grid } from './testShapes';
+import { at, emptyMask, grid } from '../testing/shapes';
 
 function disk(m: Uint8Array, g: VolumeGeometry, k: number, ci: number, cj: number, radiusMm: number, value = 1): void {
   const [sx, sy] = g.spacingMm;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Mat3 } from '../api/types';
 import { huStats } from '../volume/stats';
 import { maskBoundingBox, maskHuStats, maskVolumeMl, voxelVolumeMm3 } from './mask';
-import { at, emptyMask, fillEllipsoid, grid } from './testShapes';
+import { at, emptyMask, fillEllipsoid, grid } from '../testing/shapes';
 
 describe('maskVolumeMl', () => {
   it('counts voxels times the voxel volume from the spacing', () => {

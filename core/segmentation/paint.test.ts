@@ -3,7 +3,7 @@ import type { Mat3 } from '../api/types';
 import { indexToLps } from '../dicom/geometry';
 import { maskVoxelCount } from './mask';
 import { erase, paintDisk, regionGrow } from './paint';
-import { at, emptyMask, fillEllipsoid, grid } from './testShapes';
+import { at, emptyMask, fillEllipsoid, grid } from '../testing/shapes';
 
 describe('paintDisk and erase', () => {
   it('paints the voxels within the radius on the nearest axial slice, and reports what changed', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile } from './dicom/decode/index';
-import { imageDataset, int16Bytes, writePart10, type DatasetSpec } from './dicom/decode/testDicomWriter';
+import { imageDataset, int16Bytes, writePart10, type DatasetSpec } from '../testing/dicomWriter';
 import { createApp, type App } from './app';
 
 const DATA = join(__dirname, '..', '..', '..', 'shared', 'data');

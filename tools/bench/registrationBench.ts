@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mat4 } from '../../core/registration/affine';
 import { registrationError, type LandmarkPair } from '../../core/registration/registrationError';
-import { ELASTIX_BIN, nativeElastixAvailable, runNativeElastix } from '../../main/services/registration/elastixNative';
+import { ELASTIX_BIN, nativeElastixAvailable, runNativeElastix } from './elastixNative';
 import { prepareRegistrationImage } from '../../core/registration/prepareImage';
 import { registerInWorker, type ElastixRegistrationOptions } from '../../main/services/registration/elastixRegistration';
 import { generatePatient } from '../phantom/index';

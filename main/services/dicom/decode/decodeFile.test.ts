@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJpegFrameHeader } from './codecs';
 import { DecodeError, decodeFile, SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName, type DecodedFrames } from './index';
-import { imageDataset, int16Bytes, writePart10, type DatasetSpec, type EncapsulatedValue } from './testDicomWriter';
+import { imageDataset, int16Bytes, writePart10, type DatasetSpec, type EncapsulatedValue } from '../../../testing/dicomWriter';
 
 // shared/ sits beside the project root (see shared/data/README.md).
 const DATA = fileURLToPath(new URL('../../../../../shared/data', import.meta.url));

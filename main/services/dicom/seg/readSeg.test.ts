@@ -4,7 +4,7 @@ import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { VolumeGeometry } from '../../../../core/api/types';
 import { parseSeg, segFrameBits, segLabelMap, segMasksOnGrid, SegReadError } from './index';
-import { buildSeg, buildSegBytes, packBits, type TestSegFrame } from './testSegWriter';
+import { buildSeg, buildSegBytes, packBits, type TestSegFrame } from '../../../testing/segWriter';
 
 const CT_SLICE = join(__dirname, '..', '..', '..', '..', '..', 'shared', 'data', 'dcmqi', 'ct-3slice', '01.dcm');
 

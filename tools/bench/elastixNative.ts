@@ -8,10 +8,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Vec3 } from '../../../core/api/types';
-import { elastixChainToMat4, formatElastixParameterText, initialTransformFileName, parseElastixParameterText, type ElastixParameterMap } from '../../../core/registration/elastixTransform';
-import type { Mat4 } from '../../../core/registration/affine';
-import type { PreparedImage } from './elastixRegistration';
+import type { Vec3 } from '../../core/api/types';
+import { elastixChainToMat4, formatElastixParameterText, initialTransformFileName, parseElastixParameterText, type ElastixParameterMap } from '../../core/registration/elastixTransform';
+import type { Mat4 } from '../../core/registration/affine';
+import type { PreparedImage } from '../../main/services/registration/elastixRegistration';
 
 const run = promisify(execFile);
 

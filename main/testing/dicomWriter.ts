@@ -100,7 +100,7 @@ function encodeValue(vr: string, value: ElementValue): Uint8Array {
     else if (vr === 'SL') view.setInt32(i * 4, n, true);
     else if (vr === 'FL') view.setFloat32(i * 4, n, true);
     else if (vr === 'FD') view.setFloat64(i * 8, n, true);
-    else throw new Error(`testDicomWriter: no numeric encoding for VR ${vr}`);
+    else throw new Error(`dicomWriter: no numeric encoding for VR ${vr}`);
   });
   return data;
 }

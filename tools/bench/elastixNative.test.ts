@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Vec3 } from '../../../core/api/types';
-import { applyMat4 } from '../../../core/registration/affine';
-import { formatElastixParameterText, type ElastixParameterMap } from '../../../core/registration/elastixTransform';
+import type { Vec3 } from '../../core/api/types';
+import { applyMat4 } from '../../core/registration/affine';
+import { formatElastixParameterText, type ElastixParameterMap } from '../../core/registration/elastixTransform';
 import { matrixFromTransformFile, nativeTransformixAvailable, TRANSFORMIX_BIN, transformPointsNative } from './elastixNative';
 
 const dir = mkdtempSync(join(tmpdir(), 'lng-transformix-'));

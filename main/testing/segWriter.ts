@@ -1,8 +1,8 @@
 // Test support: small DICOM SEG files built in code (Explicit VR Little Endian), for
 // the cases real data does not cover: frames whose bits straddle bytes, missing
 // functional groups, wrong orientation, frames off the grid.
-import { writePart10, type DatasetSpec, type ElementSpec } from '../decode/testDicomWriter';
-import { SEGMENTATION_STORAGE } from './readSeg';
+import { writePart10, type DatasetSpec, type ElementSpec } from './dicomWriter';
+import { SEGMENTATION_STORAGE } from '../services/dicom/seg/readSeg';
 
 export interface TestSegFrame {
   segmentNumber: number;
