@@ -121,9 +121,12 @@ export function validateRecistCase(input: unknown, overrides: Partial<RecistOpti
   else {
     let previousDay = -Infinity;
     for (let i = 0; i < input.timepoints.length; i++) {
-      const tp = validateTimepoint(input.timepoints[i], i, byId, errors);
-      if (!tp) continue;
+      const parsed = validateTimepoint(input.timepoints[i], i, byId, errors);
+      if (!parsed) continue;
+      const tp = parsed.timepoint;
+      // The baseline rules run on what of the baseline parsed, so every problem is named in one pass.
       if (i === 0) baseline = tp;
+      if (!parsed.clean) continue;
       const day = isoDateToDay(tp.date);
       if (day !== null) {
         if (day <= previousDay) errors.push(`timepoint ${i + 1} (${tp.date}): dates must be strictly increasing (baseline first)`);
@@ -136,8 +139,11 @@ export function validateRecistCase(input: unknown, overrides: Partial<RecistOpti
   // The baseline rules run whenever the baseline itself parsed, so its problems show up with the others.
   if (baseline !== null) {
     const where = `baseline (${baseline.date})`;
+    const rawBaselineTargets = isRecord((input.timepoints as unknown[])[0]) ? ((input.timepoints as Record<string, unknown>[])[0].target as Record<string, unknown> | undefined) : undefined;
     for (const t of targets) {
       const entry = baseline.target[t.id];
+      // An entry that was there but invalid has been named already.
+      if (entry === undefined && isRecord(rawBaselineTargets) && rawBaselineTargets[t.id] !== undefined) continue;
       if (entry === undefined) {
         errors.push(`${where}: target ${t.id} has no measurement; every target must be measured at baseline`);
         continue;
@@ -213,7 +219,8 @@ function validateLesion(raw: unknown, where: string, errors: string[]): RecistLe
   return ok ? { id, organ: raw.organ as string, role, lymphNode: raw.lymphNode === true } : null;
 }
 
-function validateTimepoint(raw: unknown, index: number, byId: Map<string, RecistLesion>, errors: string[]): RecistTimepoint | null {
+/** The timepoint with what of it is valid (`clean`: nothing was wrong), or null when it is not an object. */
+function validateTimepoint(raw: unknown, index: number, byId: Map<string, RecistLesion>, errors: string[]): { timepoint: RecistTimepoint; clean: boolean } | null {
   const label = `timepoint ${index + 1}`;
   if (!isRecord(raw)) {
     errors.push(`${label}: must be an object { date, target, nonTarget, newLesions }`);
@@ -276,7 +283,7 @@ function validateTimepoint(raw: unknown, index: number, byId: Map<string, Recist
     tp.newLesions = ids;
   } else errors.push(`${where}: newLesions must be true, false or a list of lesion ids declared with role "new"`);
 
-  return errors.length === before ? tp : null;
+  return { timepoint: tp, clean: errors.length === before };
 }
 
 function roleCheck(id: string, role: RecistRole, byId: Map<string, RecistLesion>, where: string, errors: string[]): RecistLesion | null {
