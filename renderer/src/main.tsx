@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { ApiProvider, createApi } from './api';
-import { App } from './App';
+import { App } from './shell/App';
 import { warmUpWebGlWhenIdle } from './features/viewer';
 import './styles.css';
 

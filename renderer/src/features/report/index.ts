@@ -1,4 +1,6 @@
-/** Follow-up report: the dock with lesions, the lesion table (RECIST 1.1, volumetry) and plots. */
-export { FollowUpDock } from './FollowUpDock';
+/** Follow-up report: the lesion table (RECIST 1.1, volumetry) and plots, shown in the app shell's dock. */
+import './report.css';
+
+export { responseClass } from './tableText';
 export { LesionTableView } from './LesionTableView';
 export { PlotsView, SpiderPlot, VolumePlot, WaterfallPlot } from './Plots';

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react';
-import type { AppInfo } from '../../core/api/types';
-import { useApi } from './api';
-import { ReaderBadge } from './app/ReaderBadge';
+import type { AppInfo } from '../../../core/api/types';
+import { useApi } from '../api';
+import { ReaderBadge } from '../app/ReaderBadge';
 import { useChangeFeeds } from './useChangeFeeds';
-import { SeriesBrowser } from './features/browser';
-import { ImportPanel } from './features/import';
-import { ViewerPanel } from './features/workspace';
-import { FollowUpDock } from './features/report';
-import { ModelPage } from './features/ai';
+import { SeriesBrowser } from '../features/browser';
+import { ImportPanel } from '../features/import';
+import { ViewerPanel } from '../features/workspace';
+import { Dock } from './Dock';
+import { ModelPage } from '../features/ai';
 
 export function App() {
   const api = useApi();
@@ -36,7 +36,7 @@ export function App() {
       </aside>
       <ViewerPanel />
       {/* Lesions, table and plots of the open series' patient (features/lesions, features/report). */}
-      <FollowUpDock />
+      <Dock />
       {/* The model page (validation, monitoring) over the reading area; the series stays loaded. */}
       <ModelPage />
     </div>

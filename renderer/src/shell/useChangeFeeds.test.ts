@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EventName } from '../../core/api/contract';
-import { actions, appStore } from './app/appStore';
-import { aiStore } from './features/ai';
-import { followUpStore } from './features/followup';
-import { lesionSelection, setPatient } from './features/lesions';
+import type { EventName } from '../../../core/api/contract';
+import { actions, appStore } from '../app/appStore';
+import { aiStore } from '../features/ai';
+import { followUpStore } from '../features/followup';
+import { lesionSelection, setPatient } from '../features/lesions';
 import { followChangeEvents } from './useChangeFeeds';
 
 /** A client whose events the test sends, as the workstation would after a commit. */

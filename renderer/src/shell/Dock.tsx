@@ -1,21 +1,18 @@
 /**
- * The follow-up dock to the right of the viewer: "Lesions" (list, edit, status, history),
+ * The app shell's dock to the right of the viewer, composing the features: "Lesions" (list, edit, status, history),
  * "Follow-up" (registration to the baseline, lesion matching and its review queue),
  * "Table" (lesions × exams with RECIST 1.1 and volumetry) and "Plots". One fetch of the
  * lesion table feeds them. It can be widened for a tumor board or folded away so the
  * 2×2 viewer gets the whole width back.
  */
 import { useMemo, useState } from 'react';
-import { appStore } from '../../app/appStore';
-import { useStore } from '../../app/createStore';
-import { formatPersonName } from '../../ui/format';
-import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../lesions';
-import { AiPanel } from '../ai';
-import { FollowUpPanel } from '../followup';
-import { LesionTableView } from './LesionTableView';
-import { PlotsView } from './Plots';
-import { responseClass } from './tableText';
-import './report.css';
+import { appStore } from '../app/appStore';
+import { useStore } from '../app/createStore';
+import { formatPersonName } from '../ui/format';
+import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from '../features/lesions';
+import { AiPanel } from '../features/ai';
+import { FollowUpPanel } from '../features/followup';
+import { LesionTableView, PlotsView, responseClass } from '../features/report';
 
 type Tab = 'lesions' | 'followup' | 'table' | 'plots' | 'ai';
 type Width = 'normal' | 'wide' | 'collapsed';
@@ -28,7 +25,7 @@ const TABS: { id: Tab; label: string }[] = [
   { id: 'ai', label: 'AI' },
 ];
 
-export function FollowUpDock() {
+export function Dock() {
   usePatientFromSeries();
   const { patientRowId, data, loading, error, refresh } = useLesionTable();
   const seriesId = useStore(appStore, (s) => s.seriesId);

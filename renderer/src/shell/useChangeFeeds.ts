@@ -16,12 +16,12 @@
  * are gone). Progress events (onImportProgress, onAiProgress, …) are followed where they are shown.
  */
 import { useEffect } from 'react';
-import { useApi, type ApiClient } from './api';
-import { followChanges } from './api/useChangeEvent';
-import { followUpActions } from './features/followup';
-import { aiActions } from './features/ai';
-import { actions, appStore } from './app/appStore';
-import { lesionSelection, lesionsChanged } from './features/lesions';
+import { useApi, type ApiClient } from '../api';
+import { followChanges } from '../api/useChangeEvent';
+import { followUpActions } from '../features/followup';
+import { aiActions } from '../features/ai';
+import { actions, appStore } from '../app/appStore';
+import { lesionSelection, lesionsChanged } from '../features/lesions';
 
 type Feed = Pick<ApiClient, 'on' | 'onReconnect'>;
 
