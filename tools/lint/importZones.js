@@ -3,8 +3,11 @@
  * - core/ imports nothing outside core/ and no package (tests: vitest and tools/ data generators);
  * - preload/ imports only electron and core/api/;
  * - renderer/ never imports main/, preload/, Node built-ins or electron;
- * - a feature (renderer/src/features/<a>/) reaches another feature only through its index.ts.
+ * - a feature (renderer/src/features/<a>/) reaches another feature only through its index.ts;
+ * - test helpers (any `testing/` folder) serve tests, tools/ and e2e/ only, never product code;
+ * - only e2e/ imports e2e/ (what the bench shares with it lives in tools/testing/).
  * Paths are resolved from the importing file, so `../../x` is judged by where it lands.
+ * Type-only imports count: `import type`, `typeof import('…')` and `import x = require('…')`.
  */
 import { builtinModules } from 'node:module';
 import { dirname, relative, resolve, sep } from 'node:path';
@@ -22,6 +25,12 @@ export function zoneViolation(file, spec) {
   const isRelative = spec.startsWith('.');
   const target = isRelative ? posix(relative(ROOT, resolve(ROOT, dirname(file), spec))) : null;
   const isTest = /\.test\.tsx?$/.test(file);
+
+  if (target !== null) {
+    if (target.startsWith('e2e/') && !file.startsWith('e2e/')) return `only e2e/ imports e2e/ (this imports ${target}); helpers shared with e2e live in tools/testing/`;
+    const devCode = isTest || /(^|\/)testing\//.test(file) || file.startsWith('tools/') || file.startsWith('e2e/');
+    if (/(^|\/)testing\//.test(target) && !devCode) return `test helpers are for tests, tools/ and e2e/, not product code (this imports ${target})`;
+  }
 
   if (file.startsWith('core/')) {
     if (target !== null) {
@@ -66,6 +75,10 @@ const rule = {
       ExportNamedDeclaration: check,
       ExportAllDeclaration: check,
       ImportExpression: (node) => node.source?.type === 'Literal' && check({ source: node.source }),
+      // `typeof import('…')` and `import x = require('…')`: type-level and CommonJS-style imports.
+      TSImportType: (node) => node.source?.type === 'Literal' && check({ source: node.source }),
+      TSExternalModuleReference: (node) => node.expression?.type === 'Literal' && check({ source: node.expression }),
+      CallExpression: (node) => node.callee.type === 'Identifier' && node.callee.name === 'require' && node.arguments[0]?.type === 'Literal' && check({ source: node.arguments[0] }),
     };
   },
 };

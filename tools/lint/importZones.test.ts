@@ -22,12 +22,36 @@ describe('import zones', () => {
     // Tests may use vitest and the phantom generator in tools/, not main/.
     expect(await problems('core/recist/x.test.ts', "import { it } from 'vitest';\nimport { generatePatient } from '../../tools/phantom';\nit('x', () => generatePatient);")).toEqual([]);
     expect(await problems('core/recist/x.test.ts', "import { it } from 'vitest';\nimport { createApp } from '../../main/services/app';\nit('x', () => createApp);")).toHaveLength(1);
+    expect(await problems('core/recist/x.test.ts', "import { it } from 'vitest';\nimport { App } from '../../renderer/src/app/App';\nit('x', () => App);")).toHaveLength(1);
+  });
+
+  it.each(['electron', 'react', '@kitware/vtk.js/Rendering/Core/Actor', 'better-sqlite3', 'onnxruntime-node', 'dcmjs', 'fs', 'node:path', 'worker_threads'])('core/ refuses the package "%s"', async (spec) => {
+    expect(await problems('core/dicom/x.ts', `import * as m from '${spec}';\nexport const a = m;`)).toHaveLength(1);
+  });
+
+  it('type-only, type-level and require-style imports count too', async () => {
+    expect(await problems('core/recist/x.ts', "import type { App } from '../../main/services/app';\nexport type A = App;")).toHaveLength(1);
+    expect(await problems('core/recist/x.ts', "export type A = typeof import('../../main/services/app');")).toHaveLength(1);
+    expect(await problems('core/recist/x.ts', "import fs = require('node:fs');\nexport const a = fs;")).toHaveLength(1);
+    expect(await problems('renderer/src/app/x.ts', "export const a = import('../../../main/services/app');")).toHaveLength(1);
+  });
+
+  it('test helpers stay out of product code; only e2e/ imports e2e/', async () => {
+    expect(await problems('main/services/dicom/x.ts', "import { writePart10 } from '../../testing/dicomWriter';\nexport const a = writePart10;")).toEqual([expect.stringMatching(/test helpers are for tests/)]);
+    expect(await problems('core/segmentation/x.ts', "import { sphereMask } from '../testing/shapes';\nexport const a = sphereMask;")).toHaveLength(1);
+    expect(await problems('main/services/dicom/x.test.ts', "import { it } from 'vitest';\nimport { writePart10 } from '../../testing/dicomWriter';\nit('x', () => writePart10);")).toEqual([]);
+    expect(await problems('main/testing/x.ts', "import { writePart10 } from './dicomWriter';\nexport const a = writePart10;")).toEqual([]);
+    expect(await problems('tools/bench/x.ts', "import { WorkstationPage } from '../../e2e/support/workstationPage';\nexport const a = WorkstationPage;")).toEqual([expect.stringMatching(/only e2e\/ imports e2e\//)]);
+    expect(await problems('tools/bench/x.ts', "import { startServeMode } from '../testing/serveMode';\nexport const a = startServeMode;")).toEqual([]);
+    expect(await problems('e2e/x.e2e.ts', "import { WorkstationPage } from './support/workstationPage';\nimport { startServeMode } from '../tools/testing/serveMode';\nexport const a = [WorkstationPage, startServeMode];")).toEqual([]);
   });
 
   it('the renderer never imports main/, Node built-ins or electron', async () => {
     expect(await problems('renderer/src/features/lesions/X.tsx', "import { createApp } from '../../../../main/services/app';\nexport const a = createApp;")).toEqual([expect.stringMatching(/never imports main\//)]);
     expect(await problems('renderer/src/app/x.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;")).toHaveLength(1);
     expect(await problems('renderer/src/app/x.ts', "import { join } from 'path';\nexport const a = join;")).toHaveLength(1);
+    expect(await problems('renderer/src/app/x.ts', "import { readFile } from 'fs/promises';\nexport const a = readFile;")).toHaveLength(1);
+    expect(await problems('renderer/src/app/x.ts', "import { bridge } from '../../../preload/index';\nexport const a = bridge;")).toHaveLength(1);
     expect(await problems('renderer/src/app/x.ts', "import { API_METHODS } from '../../../core/api/contract';\nexport const a = API_METHODS;")).toEqual([]);
   });
 

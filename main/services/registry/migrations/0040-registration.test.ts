@@ -26,4 +26,24 @@ describe('registry migration 0040-registration', () => {
     expect(() => insert.run(11, 10, 'identity', IDENTITY, 'superseded', 'x', null)).toThrow(/CHECK/);
     expect(() => insert.run(11, 99, 'identity', IDENTITY, 'current', 'x', null)).toThrow(/FOREIGN KEY/);
   });
+
+  it('is a STRICT table with the transform, provenance and quality columns; deleting a series takes its registrations', () => {
+    const db = openMemoryRegistry(MIGRATIONS.filter((m) => m.version <= 40));
+    const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'registrations'").get() as { sql: string };
+    expect(sql).toMatch(/STRICT$/);
+    const columns = (db.prepare('PRAGMA table_info(registrations)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).toEqual(['id', 'patient_id', 'fixed_series_id', 'moving_series_id', 'method', 'matrix_json', 'parameters_json', 'landmarks_json', 'metric', 'duration_ms', 'status', 'created_at', 'superseded_at']);
+    db.exec(`
+      INSERT INTO patients (id, patient_key, patient_id, name) VALUES (1, 'id:P1', 'P1', 'Doe^Jane');
+      INSERT INTO studies (id, patient_id, study_uid) VALUES (1, 1, '1.1'), (2, 1, '1.2');
+      INSERT INTO series (id, study_id, series_uid) VALUES (10, 1, 'a'), (11, 2, 'b');
+    `);
+    const insert = db.prepare("INSERT INTO registrations (patient_id, fixed_series_id, moving_series_id, method, matrix_json, metric, created_at) VALUES (1, 10, 11, 'identity', ?, ?, '2024-01-01')");
+    // STRICT: a metric that is not a number is refused rather than stored as text.
+    expect(() => insert.run(IDENTITY, 'good')).toThrow(/cannot store TEXT value in REAL column/);
+    expect(insert.run(IDENTITY, 0.93).changes).toBe(1);
+    expect(db.prepare('SELECT parameters_json AS p, status FROM registrations').get()).toEqual({ p: '{}', status: 'current' });
+    db.prepare('DELETE FROM series WHERE id = 11').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM registrations').get()).toEqual({ n: 0 });
+  });
 });
