@@ -91,9 +91,10 @@ export function upsertSeries(db: Db, studyRowId: number, uid: string, derived: b
   );
 }
 
-export function findInstanceBySop(db: Db, sopUid: string): { id: number; sha256: string; seriesId: number } | undefined {
-  return db.prepare('SELECT id, sha256, series_id AS seriesId FROM instances WHERE sop_instance_uid = ?').get(sopUid) as
-    | { id: number; sha256: string; seriesId: number }
+/** The stored instance of a SOP Instance UID: its file (relative to the library home) and the file's SHA-256. */
+export function findInstanceBySop(db: Db, sopUid: string): { id: number; sha256: string; seriesId: number; path: string } | undefined {
+  return db.prepare('SELECT id, sha256, series_id AS seriesId, path FROM instances WHERE sop_instance_uid = ?').get(sopUid) as
+    | { id: number; sha256: string; seriesId: number; path: string }
     | undefined;
 }
 

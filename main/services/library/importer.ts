@@ -1,8 +1,11 @@
 /**
- * Import: files → header parse + content-addressed copy (worker threads) → group into
- * patient/study/series → one registry transaction → report.
+ * Import: files → header parse + content-addressed copy (worker threads) → SOP Instance
+ * UID collisions compared (worker threads) → group into patient/study/series → one
+ * registry transaction → report.
  * Files are safely on disk before any row refers to them; if the transaction fails,
- * the files this import created are removed again, so nothing is half-imported.
+ * the files this import created are removed again, so nothing is half-imported. A file
+ * whose SOP Instance UID is taken by other bytes is never moved into the library: it is
+ * either the same image in another encoding (a duplicate) or a conflict (skipped).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, createWriteStream, existsSync, openSync, readSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,6 +17,8 @@ import { readDicomHeader } from '../dicom/header';
 import type { Db } from '../registry/db';
 import type { WorkerPool } from '../workers/pool';
 import { commitStoredFiles, type StoreFileResult } from './storeFile';
+import { collisionOutcome } from './sameInstance';
+import { findSopCollisions } from './sopCollisions';
 import {
   effectiveUids,
   findInstanceBySop,
@@ -214,9 +219,20 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
       )
     ).flat();
 
+    // Same SOP Instance UID, other bytes: the same image in another encoding, or a conflict?
+    // Decided in the workers (decoding both), only for such collisions; neither outcome is
+    // registered, so their copies are dropped here and never reach their final names.
+    const collisions = await findSopCollisions(db, homeDir, pool, read);
+    await Promise.all(
+      [...collisions.keys()].map((i) => {
+        const s = read[i];
+        return s.ok && s.pendingPath ? fsp.rm(s.pendingPath, { force: true }) : undefined;
+      }),
+    );
+
     // Make the copies durable and give them their final names before any row refers to them.
     progress({ phase: 'copying', done: 0, total: read.length });
-    const pending = read.flatMap((s) => (s.ok && s.pendingPath ? [{ relPath: s.relPath, pendingPath: s.pendingPath }] : []));
+    const pending = read.flatMap((s, i) => (s.ok && s.pendingPath && !collisions.has(i) ? [{ relPath: s.relPath, pendingPath: s.pendingPath }] : []));
     const commitFailures = await commitStoredFiles(homeDir, pending);
     const stored = read.map((s): StoreFileResult => {
       const reason = s.ok ? commitFailures.get(s.relPath) : undefined;
@@ -225,7 +241,7 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
 
     // Register in one transaction.
     progress({ phase: 'registering', done: 0, total: stored.length });
-    const created = stored.filter((s) => s.ok && s.created).map((s) => (s.ok ? s.relPath : ''));
+    const created = stored.filter((s, i) => s.ok && s.created && !collisions.has(i)).map((s) => (s.ok ? s.relPath : ''));
     const registered = new Set<string>();
     const touchedSeries = new Map<number, string[]>();
     // Series whose files were all in the library already still belong in the report.
@@ -235,7 +251,7 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
       transaction(db, () => {
         // Several files of this batch may carry the same SOP Instance UID.
         const seenInBatch = new Map<string, string>();
-        for (const s of stored) {
+        for (const [index, s] of stored.entries()) {
           if (!s.ok) {
             fileResults.push({ file: s.label, outcome: 'skipped', reason: s.reason });
             continue;
@@ -244,6 +260,19 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
           const uids = effectiveUids(h, s.sha256);
           const existing = findInstanceBySop(db, uids.sop);
           const batchSha = seenInBatch.get(uids.sop);
+          const collision = collisions.get(index);
+          if (collision) {
+            // Compared before the transaction: valid while the registry still holds what it was compared with.
+            if ((existing?.sha256 ?? batchSha) === collision.referenceSha256) {
+              const { outcome, reason } = collisionOutcome(uids.sop, collision.place, collision.verdict);
+              fileResults.push({ file: s.label, outcome, reason, seriesInstanceUid: uids.series });
+              if (outcome === 'duplicate' && existing) duplicateSeries.add(existing.seriesId);
+            } else {
+              const reason = `SOP Instance UID ${uids.sop}: the file it was compared with is not the one registered now (it could not be stored, or the library changed meanwhile); not imported, import it again`;
+              fileResults.push({ file: s.label, outcome: 'skipped', reason, seriesInstanceUid: uids.series });
+            }
+            continue;
+          }
           if (existing || batchSha) {
             const sameContent = (existing?.sha256 ?? batchSha) === s.sha256;
             fileResults.push(

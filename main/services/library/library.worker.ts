@@ -4,11 +4,13 @@
 import { parentPort } from 'node:worker_threads';
 import { storeFile, storeFiles } from './storeFile';
 import { decodeInstanceFile } from './decodeInstance';
+import { compareSameSop } from './sameInstance';
 
 export const tasks = {
   storeFile,
   storeFiles,
   decodeInstanceFile,
+  compareSameSop,
 };
 export type WorkerTasks = typeof tasks;
 
