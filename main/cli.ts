@@ -6,6 +6,7 @@
  *   recist --input F   RECIST 1.1 assessment of a case file (see main/recistCli.ts)
  *   models             local AI models found, each checked
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
+ *   ai, followup, table, record, signoff   the follow-up workflow headless (see main/workflowCli.ts)
  */
 import { ApiError } from '../core/api/errors';
 import type { ImportReport, PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
@@ -13,6 +14,7 @@ import { runRecistCommand } from './recistCli';
 import { createApp } from './services/app';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
+import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_USAGE } from './workflowCli';
 
 const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
@@ -21,6 +23,7 @@ const USAGE = `usage: longitude <command> [options]
   recist --input <case.json>  RECIST 1.1 assessment of a case as JSON (recist --help)
   models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
+${WORKFLOW_USAGE}
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
          --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
 
@@ -33,7 +36,7 @@ function importExitCode(report: Pick<ImportReport, 'imported' | 'duplicates' | '
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
-  const { positional, flags } = parseArgs(argv, ['json', 'help']);
+  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ']);
   const [command, ...rest] = positional;
   if (command === 'validate' && flags.help) {
     console.log(VALIDATE_USAGE);
@@ -51,7 +54,8 @@ async function main(argv: string[]): Promise<number> {
   const homeDir = resolveHome(typeof flags.home === 'string' ? flags.home : undefined);
   const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
-  if (!['import', 'list', 'series', 'models', 'validate'].includes(command)) {
+  const workflow = (WORKFLOW_COMMANDS as readonly string[]).includes(command);
+  if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
@@ -64,6 +68,7 @@ async function main(argv: string[]): Promise<number> {
     defaultReader: typeof flags.reader === 'string' ? { name: flags.reader, id: typeof flags['reader-id'] === 'string' ? flags['reader-id'] : null } : undefined,
   });
   try {
+    if (workflow) return await runWorkflowCommand(service, command, rest, flags, argv, json);
     if (command === 'models') return await runModelsCommand(service, json);
     if (command === 'validate') return await runValidateCommand(service, flags as Record<string, string | boolean>, json);
     if (command === 'import') {

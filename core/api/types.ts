@@ -170,12 +170,17 @@ export interface Measurement {
   updatedAt: string;
 }
 
-export type LesionExamStatus = 'measured' | 'too-small' | 'disappeared' | 'not-evaluated' | 'present' | 'absent' | 'unequivocal-progression';
+/**
+ * A lesion's status on one exam when a measurement alone does not say it. 'equivocal': a lesion
+ * first seen after the baseline that the reader calls an equivocal new lesion on this exam
+ * (RECIST 1.1 §4.3.5: PD only once a later exam confirms it).
+ */
+export type LesionExamStatus = 'measured' | 'too-small' | 'disappeared' | 'not-evaluated' | 'present' | 'absent' | 'unequivocal-progression' | 'equivocal';
 
 export interface AuditEntry {
   id: number;
   at: string;
-  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment' | 'ai-proposal' | 'lesion-link';
+  entity: 'lesion' | 'measurement' | 'segmentation' | 'assessment' | 'ai-proposal' | 'lesion-link' | 'measurement-of-record' | 'exam-signoff' | 'followup-finding';
   entityId: number;
   action: 'create' | 'update' | 'delete' | 'restore';
   before: unknown;
@@ -195,7 +200,11 @@ export interface ExamColumn {
 }
 
 export interface LesionCell {
-  /** The measurement that gives the cell its diameters (the latest bidirectional or length). */
+  /**
+   * The measurement of record: the one that gives the cell its diameters. Chosen by a reader, or
+   * by default the earliest diameter measurement (length or bidirectional) of the lesion on the
+   * exam, so a later measurement never silently replaces it.
+   */
   measurementId: number | null;
   seriesId: number | null;
   longAxisMm: number | null;
@@ -203,6 +212,56 @@ export interface LesionCell {
   /** From the lesion's latest mask in this exam. */
   volumeMl: number | null;
   status: LesionExamStatus | null;
+  /** Live diameter measurements (length or bidirectional) of the lesion on this exam; > 1 means a choice. */
+  measurementCount: number;
+  /** How the measurement of record was chosen (null: no measurement). */
+  recordChosenBy: 'reader' | 'default' | null;
+}
+
+/** What matching found beside the links, and the reader's decision on it. */
+export interface FollowUpFindingRow {
+  id: number;
+  patientRowId: number;
+  /** The exam matching compared against (the patient's baseline). */
+  baselineStudyRowId: number;
+  followUpStudyRowId: number;
+  lesionId: number;
+  label: string;
+  /** new: a follow-up finding with no prior counterpart; disappeared: a prior lesion with no follow-up counterpart. */
+  kind: 'new' | 'disappeared';
+  /**
+   * proposed: awaiting the reader (a new lesion counts as unequivocal meanwhile; a disappeared one
+   * is missing); confirmed: a new lesion / disappeared (0 mm); equivocal: an equivocal new lesion;
+   * rejected: not a lesion (new) or not gone (disappeared: the reader measures it).
+   */
+  status: 'proposed' | 'confirmed' | 'equivocal' | 'rejected';
+  createdAt: string;
+  decidedAt: string | null;
+  reader: ReaderIdentity | null;
+}
+
+/** What an exam's assessment said when it was signed. */
+export interface SignoffSummary {
+  date: string | null;
+  sumMm: number | null;
+  targetResponse: string | null;
+  nonTargetResponse: string | null;
+  overallResponse: string | null;
+  newLesionIds: string[];
+  explanation: string[];
+}
+
+/** A reader's signature on an exam's assessment; while in force the exam is locked. */
+export interface ExamSignoff {
+  id: number;
+  patientRowId: number;
+  studyRowId: number;
+  reader: ReaderIdentity;
+  signedAt: string;
+  summary: SignoffSummary;
+  reopenedAt: string | null;
+  reopenedBy: ReaderIdentity | null;
+  reopenReason: string | null;
 }
 
 export interface LesionTableData {
@@ -215,19 +274,47 @@ export interface LesionTableData {
   liverVolumeMl: Record<number, number>;
   /** Confirmed splits and merges (they drive the RECIST 1.1 fragment and coalescence rules). */
   lineage: LineageEntry[];
+  /** Matching's new and disappeared findings with the reader's decisions (pending ones are explained in the response). */
+  findings: FollowUpFindingRow[];
+  /** Every sign-off of the patient's exams, oldest first (a reopened one stays, with who reopened it). */
+  signoffs: ExamSignoff[];
 }
 
 
 export interface LesionVolumetry {
   /** Per exam (studyRowId): total lesion volume, liver volume and burden when the liver is segmented. */
   exams: { studyRowId: number; totalLesionVolumeMl: number | null; liverVolumeMl: number | null; tumorBurdenPct: number | null }[];
-  /** Per lesion label: growth between consecutive exams where it has a volume. */
-  growth: Record<string, { fromStudyRowId: number; toStudyRowId: number; growth: Growth }[]>;
+  /**
+   * Per lesion label and exam: the lesion's volume following its lineage (RECIST 1.1 handles a split
+   * lesion as the sum of its fragments and coalesced lesions as one): a split lesion's fragments are
+   * added to it; a lesion that coalesced into another is 0 mL from that exam (the other carries it).
+   */
+  lesions: Record<string, Record<number, { volumeMl: number; parts: string[]; note: string | null }>>;
+  /**
+   * Per lesion label: growth between consecutive exams where it has a volume, on the lineage volumes;
+   * across a merge the earlier volume includes the lesions that coalesced into it (`includes`).
+   */
+  growth: Record<string, { fromStudyRowId: number; toStudyRowId: number; growth: Growth; includes?: string[] }[]>;
+}
+
+/** How a lesion enters RECIST 1.1 in the table. */
+export interface LesionRoleInCase {
+  lesionId: number;
+  label: string;
+  /** Its RECIST role as assessed ('new' when first seen after the baseline, whatever its recorded role), or why it is left out. */
+  role: 'target' | 'non-target' | 'new' | 'fragment' | 'benign';
+  /** The first exam it was seen on (a measurement, mask or status). */
+  firstSeenStudyRowId: number | null;
+  /** Why the assessed role differs from the recorded one, or what it is a fragment of. */
+  note: string | null;
 }
 
 export interface LesionTableAssessment {
-  /** Exams that enter RECIST (those with any lesion assessed), in date order. */
+  /** The baseline: the first exam (by date) on which a lesion was seen. */
+  baselineStudyRowId: number | null;
+  /** Exams that enter RECIST (the baseline and the later exams with any lesion assessed or reviewed), in date order. */
   recistStudyRowIds: number[];
+  lesionRoles: LesionRoleInCase[];
   recist: RecistAssessment | null;
   /** Why RECIST could not be computed (the case as recorded is not valid RECIST). */
   recistErrors: string[];
@@ -332,15 +419,26 @@ export interface AiProposal {
 }
 
 /** Agreement between a model's mask and the radiologist's final one (monitoring). */
+/**
+ * One monitoring event of a model on a run: an accepted or edited proposal (with the Dice of
+ * the model's mask against the reader's), a rejected proposal (a false positive), or a lesion
+ * the reader added on the run's series where the model proposed nothing (a miss, a false
+ * negative; no proposal).
+ */
 export interface AgreementEntry {
   id: number;
-  proposalId: number;
+  runId: number;
+  /** Null for a miss. */
+  proposalId: number | null;
   segmentationId: number | null;
+  lesionId: number | null;
   modelId: string;
   modelVersion: string;
-  event: 'accepted' | 'edited';
-  dice: number;
+  event: 'accepted' | 'edited' | 'rejected' | 'missed';
+  /** Only for accepts and edits. */
+  dice: number | null;
   at: string;
+  readerName: string | null;
 }
 
 export interface RunModelInput {
@@ -497,10 +595,28 @@ export interface FollowUpMatchResult {
   registrationId: number | null;
   warnings: string[];
   links: LesionLinkRow[];
-  /** Follow-up findings with no baseline lesion. */
+  /** Follow-up findings with no counterpart among the lesions known before (new lesions at this exam). */
   newLesionIds: number[];
-  /** Baseline lesions with no follow-up finding. */
+  /** Lesions known before (the baseline's and those first seen on earlier follow-ups) with no follow-up finding. */
   disappearedLesionIds: number[];
+  /** The new and disappeared findings as review items, with their status. */
+  findings: FollowUpFindingRow[];
+}
+
+/** One item of a patient's follow-up review queue: a proposed link, or a new or disappeared finding. */
+export interface FollowUpReviewItem {
+  /** `link-<id>` or `finding-<id>`: what the CLI's followup confirm/reject/equivocal take. */
+  itemId: string;
+  kind: 'match' | 'split' | 'merge' | 'new' | 'disappeared';
+  status: 'proposed' | 'confirmed' | 'equivocal' | 'rejected';
+  baselineStudyRowId: number;
+  followUpStudyRowId: number;
+  lesionLabels: string[];
+  confidence: number | null;
+  /** What the item says and what confirming does, in words. */
+  description: string;
+  /** The decisions this item takes now. */
+  decisions: ('confirm' | 'reject' | 'equivocal' | 'reopen')[];
 }
 
 /** A stored transform between two series of a patient (fixed = baseline, moving = follow-up). */

@@ -20,12 +20,17 @@ export function assessRecist(c: RecistCase, overrides: Partial<RecistOptions> = 
   let nadirMm: number | null = null;
   // Date of the last overall CR while no disease has been seen again since (NE timepoints keep it), or null.
   let crDate: string | null = null;
+  const confirmedOn = confirmationsOfEquivocalNewLesions(c);
 
   for (let i = 0; i < c.timepoints.length; i++) {
     const tp = c.timepoints[i];
     const explanation: string[] = [];
     const sum = targets.length > 0 ? sumOfDiameters(targets, tp.target, options.tooSmallMm) : null;
-    const newLesionIds = Array.isArray(tp.newLesions) ? tp.newLesions : [];
+    const unequivocalIds = Array.isArray(tp.newLesions) ? tp.newLesions : [];
+    const equivocal = tp.equivocalNewLesions ?? [];
+    const confirmedHere = equivocal.filter((id) => confirmedOn.get(`${i}:${id}`) !== undefined);
+    const equivocalNewLesionIds = equivocal.filter((id) => !confirmedHere.includes(id));
+    const newLesionIds = [...unequivocalIds, ...confirmedHere];
     const newLesions = tp.newLesions === true || newLesionIds.length > 0;
 
     if (i === 0) {
@@ -47,6 +52,7 @@ export function assessRecist(c: RecistCase, overrides: Partial<RecistOptions> = 
         nonTargetResponse: null,
         newLesions: false,
         newLesionIds: [],
+        equivocalNewLesionIds: [],
         overallResponse: null,
         contributions: sum?.contributions ?? [],
         explanation,
@@ -67,7 +73,19 @@ export function assessRecist(c: RecistCase, overrides: Partial<RecistOptions> = 
     const nonTarget = nonTargetResponse(nonTargets, tp.nonTarget);
     explanation.push(nonTarget.explanation);
     // RECIST 1.1 §4.3.5: the appearance of new malignant lesions denotes progression.
-    explanation.push(newLesions ? `New lesion(s)${newLesionIds.length ? `: ${newLesionIds.join(', ')}` : ''} → progression (RECIST 1.1 §4.3.5)` : 'No new lesions');
+    explanation.push(
+      unequivocalIds.length || tp.newLesions === true
+        ? `New lesion(s)${unequivocalIds.length ? `: ${unequivocalIds.join(', ')}` : ''} → progression (RECIST 1.1 §4.3.5)`
+        : confirmedHere.length
+          ? 'No unequivocal new lesion seen first here'
+          : 'No new lesions',
+    );
+    for (const id of confirmedHere)
+      explanation.push(`New lesion ${id} was equivocal here and confirmed on ${confirmedOn.get(`${i}:${id}`)} → progression dated from this exam (RECIST 1.1 §4.3.5)`);
+    if (equivocalNewLesionIds.length)
+      explanation.push(
+        `Equivocal new lesion(s): ${equivocalNewLesionIds.join(', ')} — not progression unless a later exam confirms ${equivocalNewLesionIds.length === 1 ? 'it' : 'them'}; progression would then be dated from this exam (RECIST 1.1 §4.3.5)`,
+      );
     const overall = overallResponse(target.response, nonTarget.response, newLesions);
     let overallResult: OverallResponse = overall.response;
     explanation.push(overall.explanation);
@@ -107,6 +125,7 @@ export function assessRecist(c: RecistCase, overrides: Partial<RecistOptions> = 
       nonTargetResponse: nonTarget.response,
       newLesions,
       newLesionIds,
+      equivocalNewLesionIds,
       overallResponse: overallResult,
       contributions: sum?.contributions ?? [],
       explanation,
@@ -118,4 +137,21 @@ export function assessRecist(c: RecistCase, overrides: Partial<RecistOptions> = 
 
   const best = bestOverallResponse(c.timepoints[0].date, followUps, options, targets.length > 0);
   return { options, timepoints: results, bestOverallResponse: best.response, bestOverallResponseExplanation: best.explanation };
+}
+
+/**
+ * RECIST 1.1 §4.3.5: an equivocal new lesion is not progression by itself; "if repeat scans
+ * confirm there is definitely a new lesion, then progression should be declared using the date
+ * of the initial scan". A lesion equivocal at timepoint i is confirmed by the first later
+ * timepoint that lists it as an unequivocal new lesion. Keyed `${i}:${id}` → the confirming date.
+ */
+function confirmationsOfEquivocalNewLesions(c: RecistCase): Map<string, string> {
+  const out = new Map<string, string>();
+  c.timepoints.forEach((tp, i) => {
+    for (const id of tp.equivocalNewLesions ?? []) {
+      const later = c.timepoints.slice(i + 1).find((t) => Array.isArray(t.newLesions) && t.newLesions.includes(id));
+      if (later) out.set(`${i}:${id}`, later.date);
+    }
+  });
+  return out;
 }

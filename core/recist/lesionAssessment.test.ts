@@ -5,8 +5,8 @@ import { assessLesionTable, recistCaseFromTable } from './lesionAssessment';
 function lesion(id: number, label: string, recistRole: Lesion['recistRole']): Lesion {
   return { id, patientRowId: 1, label, site: 'liver', couinaudSegment: null, nodeStation: null, recistRole, lymphNode: false, lesionType: 'metastasis', referenceStandard: null, notes: '', createdAt: '' };
 }
-const empty = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null });
-const mm = (longAxisMm: number): LesionCell => ({ ...empty(), longAxisMm, shortAxisMm: longAxisMm / 2, measurementId: 1, status: 'measured' });
+const empty = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null, measurementCount: 0, recordChosenBy: null });
+const mm = (longAxisMm: number): LesionCell => ({ ...empty(), longAxisMm, shortAxisMm: longAxisMm / 2, measurementId: 1, status: 'measured', measurementCount: 1, recordChosenBy: 'default' });
 
 /**
  * Baseline (11) and follow-up (12): L1 (target, 30 mm) splits into itself (12 mm) and the
@@ -31,6 +31,8 @@ function table(): LesionTableData {
       { id: 1, kind: 'split', parentLesionId: 1, childLesionId: 4, studyRowId: 12 },
       { id: 2, kind: 'merge', parentLesionId: 2, childLesionId: 3, studyRowId: 12 },
     ],
+    findings: [],
+    signoffs: [],
   };
 }
 

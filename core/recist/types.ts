@@ -15,6 +15,9 @@
  *     nonTarget?         lesion id → 'present' | 'absent' | 'unequivocal-progression' | 'not-evaluated'
  *                          or, for a lymph node, { shortAxisMm } (< 10 mm reads as absent, i.e. normal)
  *     newLesions?        boolean, or the ids of lesions declared with role 'new' seen on this exam
+ *     equivocalNewLesions?  ids of lesions declared 'new' seen on this exam but equivocal: not PD
+ *                        unless a later exam lists the lesion in newLesions (it is confirmed), and
+ *                        then PD is dated from this exam (RECIST 1.1 §4.3.5)
  *   options?             RecistOptions, overridable by the caller
  *
  * Anything else (an unknown id, six targets, a target below the measurable size at baseline …)
@@ -52,6 +55,8 @@ export interface RecistTimepoint {
   target: Record<string, TargetEntry>;
   nonTarget?: Record<string, NonTargetEntry>;
   newLesions?: boolean | string[];
+  /** New lesions seen here but equivocal (RECIST 1.1 §4.3.5): PD only once a later exam confirms them. */
+  equivocalNewLesions?: string[];
 }
 
 export interface RecistOptions {
@@ -108,7 +113,10 @@ export interface RecistTimepointResult {
   targetResponse: TargetResponse | null;
   nonTargetResponse: NonTargetResponse | null;
   newLesions: boolean;
+  /** Unequivocal new lesions seen here, and equivocal ones a later exam confirmed (PD dated from here). */
   newLesionIds: string[];
+  /** New lesions equivocal here and not (yet) confirmed by a later exam: not progression. */
+  equivocalNewLesionIds: string[];
   overallResponse: OverallResponse | null;
   contributions: TargetContribution[];
   explanation: string[];

@@ -162,7 +162,8 @@ export function validateRecistCase(input: unknown, overrides: Partial<RecistOpti
         errors.push(`${where}: non-target node ${id} has a short axis of ${fmtMm(entry.shortAxisMm)} (< ${NODE_PATHOLOGICAL_SHORT_AXIS_MM} mm is non-pathological, not a lesion)`);
     }
     const newIds = baseline.newLesions;
-    if (newIds === true || (Array.isArray(newIds) && newIds.length > 0)) errors.push(`${where}: new lesions cannot be reported at baseline; declare baseline disease as target or non-target`);
+    if (newIds === true || (Array.isArray(newIds) && newIds.length > 0) || (baseline.equivocalNewLesions?.length ?? 0) > 0)
+      errors.push(`${where}: new lesions cannot be reported at baseline; declare baseline disease as target or non-target`);
   }
 
   if (errors.length > 0) return { ok: false, errors };
@@ -282,6 +283,20 @@ function validateTimepoint(raw: unknown, index: number, byId: Map<string, Recist
     }
     tp.newLesions = ids;
   } else errors.push(`${where}: newLesions must be true, false or a list of lesion ids declared with role "new"`);
+
+  const eq = raw.equivocalNewLesions;
+  if (eq !== undefined) {
+    if (!Array.isArray(eq)) errors.push(`${where}: equivocalNewLesions must list lesion ids declared with role "new"`);
+    else {
+      const ids: string[] = [];
+      for (const id of eq) {
+        if (typeof id !== 'string') errors.push(`${where}: equivocalNewLesions must list lesion ids (strings)`);
+        else if (Array.isArray(tp.newLesions) && tp.newLesions.includes(id)) errors.push(`${where}: new lesion ${id} is listed both as unequivocal and as equivocal`);
+        else if (roleCheck(id, 'new', byId, `${where}: equivocal new lesion`, errors)) ids.push(id);
+      }
+      tp.equivocalNewLesions = ids;
+    }
+  }
 
   return { timepoint: tp, clean: errors.length === before };
 }

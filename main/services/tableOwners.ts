@@ -12,6 +12,8 @@ export const TABLE_OWNERS = {
   lesions: { domain: 'lesions', file: 'main/services/lesions/lesionStore.ts' },
   measurements: { domain: 'lesions', file: 'main/services/lesions/lesionStore.ts' },
   lesion_assessments: { domain: 'lesions', file: 'main/services/lesions/lesionStore.ts' },
+  measurements_of_record: { domain: 'lesions', file: 'main/services/lesions/lesionStore.ts' },
+  exam_signoffs: { domain: 'lesions', file: 'main/services/lesions/signoffStore.ts' },
   segmentations: { domain: 'segmentation', file: 'main/services/segmentation/segmentationStore.ts' },
   ai_runs: { domain: 'ai', file: 'main/services/inference/aiService.ts' },
   ai_proposals: { domain: 'ai', file: 'main/services/inference/aiService.ts' },
@@ -20,6 +22,7 @@ export const TABLE_OWNERS = {
   registrations: { domain: 'follow-up', file: 'main/services/registration/registrationStore.ts' },
   lesion_links: { domain: 'follow-up', file: 'main/services/followup/followUpStore.ts' },
   lesion_lineage: { domain: 'follow-up', file: 'main/services/followup/followUpStore.ts' },
+  followup_findings: { domain: 'follow-up', file: 'main/services/followup/followUpStore.ts' },
   audit_log: { domain: 'audit', file: 'main/services/audit/auditLog.ts' },
 } as const;
 

@@ -1,5 +1,5 @@
 /** Lesions: stable identities per patient, measurements, per-exam status, audit trail, the lesion table. */
-import type { AuditEntry, Lesion, LesionExamStatus, LesionFields, LesionTable, Measurement, MeasurementKind, Vec3 } from '../types';
+import type { AuditEntry, ExamSignoff, Lesion, LesionExamStatus, LesionFields, LesionTable, Measurement, MeasurementKind, Vec3 } from '../types';
 import type { EventTable, MethodTable } from './spec';
 
 export interface NewMeasurementInput {
@@ -30,6 +30,18 @@ export interface LesionsApi {
   getLesionHistory(lesionId: number): Promise<AuditEntry[]>;
   /** Lesions × exams with diameters, volumes, RECIST 1.1 per exam (with explanations) and volumetry. */
   getLesionTable(patientRowId: number): Promise<LesionTable>;
+  /**
+   * Choose the measurement of record of a lesion on an exam (null: back to the default, the
+   * earliest diameter measurement). Exactly one measurement counts per lesion and exam.
+   */
+  setMeasurementOfRecord(input: { lesionId: number; studyRowId: number; measurementId: number | null }): Promise<void>;
+  /**
+   * Sign an exam's assessment as the reader of the call; refused while the exam has review items
+   * pending or its assessment is not valid RECIST. A signed exam is locked until reopened.
+   */
+  signOffExam(input: { studyRowId: number }): Promise<ExamSignoff>;
+  /** Reopen a signed exam (explicit, with a reason; audited). */
+  reopenExam(input: { studyRowId: number; reason: string }): Promise<ExamSignoff>;
 }
 
 export const LESIONS_METHODS = {
@@ -47,10 +59,13 @@ export const LESIONS_METHODS = {
   getAuditTrail: {},
   getLesionHistory: {},
   getLesionTable: {},
+  setMeasurementOfRecord: {},
+  signOffExam: {},
+  reopenExam: {},
 } as const satisfies MethodTable<LesionsApi>;
 
 export interface LesionsEvents {
-  /** After a committed change to a patient's lesions, measurements or per-exam statuses. */
+  /** After a committed change to a patient's lesions, measurements, per-exam statuses, measurements of record or sign-offs. */
   onLesionsChanged: { patientRowId: number };
 }
 

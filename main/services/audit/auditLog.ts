@@ -30,10 +30,11 @@ export function auditTrail(db: Db, entity: AuditEntry['entity'], entityId: numbe
 export function lesionHistory(db: Db, lesionId: number): AuditEntry[] {
   return auditRows(
     db,
-    `(entity IN ('lesion', 'assessment') AND entity_id = ?)
+    `(entity IN ('lesion', 'assessment', 'measurement-of-record') AND entity_id = ?)
      OR (entity = 'measurement' AND entity_id IN (SELECT id FROM measurements WHERE lesion_id = ?))
-     OR (entity = 'segmentation' AND entity_id IN (SELECT id FROM segmentations WHERE lesion_id = ?))`,
-    [lesionId, lesionId, lesionId],
+     OR (entity = 'segmentation' AND entity_id IN (SELECT id FROM segmentations WHERE lesion_id = ?))
+     OR (entity = 'followup-finding' AND entity_id IN (SELECT id FROM followup_findings WHERE lesion_id = ?))`,
+    [lesionId, lesionId, lesionId, lesionId],
   );
 }
 

@@ -13,7 +13,7 @@
  * threshold are confirmed automatically; the others wait in the review queue. Every change
  * is audited, and rejecting a confirmed link undoes what confirming did.
  */
-import type { FollowUpMatchResult, LesionLinkRow, RegistrationProgressEvent, Vec3 } from '../../../core/api/types';
+import type { FollowUpFindingRow, FollowUpMatchResult, FollowUpReviewItem, LesionLinkRow, RegistrationProgressEvent, Vec3 } from '../../../core/api/types';
 import type { FollowUpApi } from '../../../core/api/contract';
 import { ApiError, invalid, notFound, requireInt } from '../../../core/api/errors';
 import { indexToLps } from '../../../core/dicom/geometry';
@@ -22,9 +22,20 @@ import { applyMat4, identityMat4, type Mat4 } from '../../../core/registration/a
 import { transformPath } from '../../../core/registration/transformPath';
 import { fitLandmarkTransform, type LandmarkPair } from '../../../core/registration/registrationError';
 import { audit } from '../audit/auditLog';
-import { proposalIdsOn, reassignProposals } from '../inference/aiService';
+import { proposalIdsOn, reassignProposals, recordNotALesion } from '../inference/aiService';
 import { getSeriesRow, primaryImageSeries, seriesIdsOfStudy, seriesPatientId, studyPatientId } from '../library/catalog';
-import { getLesion, hasLiveFindings, measurementIdsOn, moveAssessment, reassignMeasurements, restoreLesion, retireLesion } from '../lesions/lesionStore';
+import {
+  getLesion,
+  hasLiveFindings,
+  lesionAssessmentStatus,
+  measurementIdsOn,
+  moveAssessment,
+  reassignMeasurements,
+  restoreLesion,
+  retireLesion,
+  setLesionAssessment,
+} from '../lesions/lesionStore';
+import { assertExamOpen } from '../lesions/signoffStore';
 import { liverSegmentationOf, readMask, reassignSegmentations, segmentationIdsOn } from '../segmentation/segmentationStore';
 import { transaction } from '../registry/changes';
 import type { Db } from '../registry/db';
@@ -32,8 +43,16 @@ import { registerInWorker, type ElastixStage, type RegistrationProgress } from '
 import { currentRegistration, listRegistrations, saveRegistration, type RegistrationRecord } from '../registration/registrationStore';
 import type { VolumeAccess } from '../volumes/volumeAccess';
 import {
+  clearProposedFindings,
   clearProposedMatches,
   confirmedMatchOf,
+  deleteFinding,
+  findingEffect,
+  getFinding,
+  insertFinding,
+  listFindings,
+  markFinding,
+  type FindingEffect,
   getLink,
   insertLineage,
   insertLink,
@@ -249,9 +268,67 @@ export class FollowUpService implements FollowUpApi {
     return listLinks(this.db, filter ?? {});
   }
 
+  /** The study rows of a patient in date order (time, then row id, breaks ties). */
+  private studiesInOrder(patientRowId: number): { id: number; date: string | null }[] {
+    return this.db.prepare('SELECT id, study_date AS date FROM studies WHERE patient_id = ? ORDER BY study_date, study_time, id').all(patientRowId) as { id: number; date: string | null }[];
+  }
+
+  /** The transform from one series' LPS to another's, registering the pair (fixed = `toSeriesId`) when there is no path yet. */
+  private async transformOrRegister(fromSeriesId: number, toSeriesId: number): Promise<Mat4> {
+    try {
+      return this.transformBetween(fromSeriesId, toSeriesId).matrix;
+    } catch (e) {
+      if (!(e instanceof FollowUpError)) throw e;
+      await this.registerSeries({ fixedSeriesId: toSeriesId, movingSeriesId: fromSeriesId });
+      return this.transformBetween(fromSeriesId, toSeriesId).matrix;
+    }
+  }
+
   /**
-   * Match a follow-up exam to the baseline: registers the two primary series first when they
-   * have no registration, proposes links, confirms the confident ones, queues the rest.
+   * Every lesion known before the follow-up — the baseline's and those first seen on earlier
+   * follow-ups — as found on the latest exam before the follow-up where it has a finding, mapped
+   * into the baseline's LPS. A lesion that coalesced into another before the follow-up is not
+   * looked for again (the other carries it).
+   */
+  private async knownBefore(patient: number, bs: number, fs: number): Promise<MatchLesion<number>[]> {
+    const studies = this.studiesInOrder(patient);
+    const upTo = studies.findIndex((s) => s.id === fs);
+    const earlier = studies.slice(0, upTo).reverse();
+    const coalesced = new Set(
+      (
+        this.db
+          .prepare(
+            `SELECT ln.child_lesion_id AS c FROM lesion_lineage ln JOIN studies st ON st.id = ln.study_id
+             WHERE ln.patient_id = ? AND ln.kind = 'merge' AND ln.deleted_at IS NULL AND st.id IN (${earlier.map(() => '?').join(',') || 'NULL'})`,
+          )
+          .all(patient, ...earlier.map((s) => s.id)) as { c: number }[]
+      ).map((r) => r.c),
+    );
+    const out = new Map<number, MatchLesion<number>>();
+    const baselineSeries = this.primarySeries(bs);
+    for (const st of earlier) {
+      const found = this.findings(st.id).filter((f) => !out.has(f.key) && !coalesced.has(f.key));
+      if (!found.length) continue;
+      let toBaseline: Mat4 | null = null;
+      if (st.id !== bs) toBaseline = await this.transformOrRegister(this.primarySeries(st.id), baselineSeries);
+      for (const f of found) {
+        out.set(
+          f.key,
+          toBaseline
+            ? { ...f, centroidMm: applyMat4(toBaseline, f.centroidMm), ...(f.samplesMm ? { samplesMm: f.samplesMm.map((p) => applyMat4(toBaseline!, p)) } : {}) }
+            : f,
+        );
+      }
+    }
+    return [...out.values()];
+  }
+
+  /**
+   * Match a follow-up exam against every lesion known before it (the baseline's and those first
+   * seen on earlier follow-ups, in the baseline's frame): registers the two primary series first
+   * when they have no registration, proposes links, confirms the confident ones and queues the
+   * rest. A follow-up finding with no counterpart is recorded as a new lesion at this exam, a
+   * known lesion with no counterpart as proposed disappeared — both for the reader to review.
    */
   async matchFollowUp(input: { baselineStudyRowId: number; followUpStudyRowId: number }): Promise<FollowUpMatchResult> {
     const bs = requireInt(input?.baselineStudyRowId, 'study id');
@@ -259,6 +336,9 @@ export class FollowUpService implements FollowUpApi {
     const patient = this.studyPatient(bs);
     if (this.studyPatient(fs) !== patient) throw new FollowUpError(`studies ${bs} and ${fs} belong to different patients`);
     if (bs === fs) throw new FollowUpError('the baseline and the follow-up are the same exam');
+    const order = this.studiesInOrder(patient).map((s) => s.id);
+    if (order.indexOf(bs) > order.indexOf(fs)) throw new FollowUpError(`study ${bs} is later than study ${fs}: match a follow-up to an earlier baseline`);
+    assertExamOpen(this.db, fs, 'match the exam');
     const warnings: string[] = [];
     const fixed = this.primarySeries(bs);
     const moving = this.primarySeries(fs);
@@ -271,15 +351,20 @@ export class FollowUpService implements FollowUpApi {
     }
     const matrix = registration?.matrix4x4 ?? identityMat4();
 
-    const baseline = this.findings(bs);
+    const prior = await this.knownBefore(patient, bs, fs);
     const followUp = this.findings(fs);
-    const inBoth = new Set(baseline.map((b) => b.key).filter((k) => followUp.some((f) => f.key === k)));
+    const priorKeys = new Set(prior.map((p) => p.key));
+    // A lesion with a finding (or a status the reader set) on the follow-up already continues there.
+    const decidedHere = new Set(
+      (this.db.prepare('SELECT lesion_id AS l FROM lesion_assessments WHERE study_id = ?').all(fs) as { l: number }[]).map((r) => r.l),
+    );
+    const inBoth = new Set(followUp.map((f) => f.key).filter((k) => priorKeys.has(k)));
     const decided = linkPairs(this.db, bs, fs, 'confirmed');
-    const takenB = new Set([...inBoth, ...decided.map((d) => d.from)]);
+    const takenB = new Set([...inBoth, ...decidedHere, ...decided.map((d) => d.from)]);
     const takenF = new Set([...inBoth, ...decided.map((d) => d.to)]);
     const rejected = new Set(linkPairs(this.db, bs, fs, 'rejected').map((r) => `${r.from}>${r.to}>${r.kind}`));
     const result = matchLesions(
-      baseline.filter((b) => !takenB.has(b.key)),
+      prior.filter((b) => !takenB.has(b.key)),
       followUp.filter((f) => !takenF.has(f.key)),
       matrix,
       { reviewBelow: this.reviewBelow },
@@ -288,6 +373,7 @@ export class FollowUpService implements FollowUpApi {
     const toConfirm: number[] = [];
     transaction(this.db, () => {
       clearProposedMatches(this.db, patient, bs, fs);
+      clearProposedFindings(this.db, patient, fs);
       for (const l of result.links) {
         if (rejected.has(`${l.baseline}>${l.followUp}>${l.kind}`)) continue;
         const id = insertLink(this.db, {
@@ -308,6 +394,8 @@ export class FollowUpService implements FollowUpApi {
       }
       // Confident matches first, so a merge that follows one of them finds its target.
       for (const id of toConfirm) this.applyConfirm(id, true);
+      for (const lesionId of result.newLesions) insertFinding(this.db, { patientRowId: patient, baselineStudyRowId: bs, followUpStudyRowId: fs, lesionId, kind: 'new' });
+      for (const lesionId of result.disappeared) insertFinding(this.db, { patientRowId: patient, baselineStudyRowId: bs, followUpStudyRowId: fs, lesionId, kind: 'disappeared' });
     });
     return {
       baselineStudyRowId: bs,
@@ -317,12 +405,16 @@ export class FollowUpService implements FollowUpApi {
       links: listLinks(this.db, { baselineStudyRowId: bs, followUpStudyRowId: fs }),
       newLesionIds: result.newLesions,
       disappearedLesionIds: result.disappeared,
+      findings: listFindings(this.db, { followUpStudyRowId: fs }),
     };
   }
 
   async confirmLesionLink(linkId: number): Promise<LesionLinkRow> {
     const id = requireInt(linkId, 'link id');
-    transaction(this.db, () => this.applyConfirm(id, false));
+    transaction(this.db, () => {
+      assertExamOpen(this.db, this.getLink(id).followUpStudyRowId, `confirm link ${id}`);
+      this.applyConfirm(id, false);
+    });
     return this.getLink(id);
   }
 
@@ -332,6 +424,7 @@ export class FollowUpService implements FollowUpApi {
     transaction(this.db, () => {
       const before = this.getLink(id);
       if (before.status === 'rejected') return;
+      assertExamOpen(this.db, before.followUpStudyRowId, `${before.status === 'confirmed' ? 'unlink' : 'reject'} link ${id}`);
       if (before.status === 'confirmed') this.undo(before);
       markLinkRejected(this.db, before);
       audit(this.db, 'lesion-link', id, 'update', before, this.getLink(id));
@@ -349,6 +442,7 @@ export class FollowUpService implements FollowUpApi {
     for (const lid of [input.fromLesionId, input.toLesionId]) if (getLesion(this.db, lid).patientRowId !== patient) throw new FollowUpError(`lesion ${lid} belongs to another patient`);
     if (input.fromLesionId === input.toLesionId) throw new FollowUpError('a lesion cannot be linked to itself');
     const id = transaction(this.db, () => {
+      assertExamOpen(this.db, input.followUpStudyRowId, 'link lesions');
       const linkId = insertLink(this.db, {
         patientRowId: patient,
         baselineStudyRowId: input.baselineStudyRowId,
@@ -370,6 +464,8 @@ export class FollowUpService implements FollowUpApi {
     if (before.status !== 'proposed') throw new FollowUpError(`link ${id} is already ${before.status}`);
     const fs = before.followUpStudyRowId;
     const effect: LinkEffect = {};
+    // A link explains both lesions on this exam: what matching found unexplained about them no longer holds.
+    this.clearFindingsOf(fs, before.kind === 'split' ? [before.toLesionId] : [before.fromLesionId, before.toLesionId]);
     if (before.kind === 'match') {
       // The follow-up finding continues the baseline lesion's identity.
       const seriesIds = seriesIdsOfStudy(this.db, fs);
@@ -401,6 +497,130 @@ export class FollowUpService implements FollowUpApi {
     audit(this.db, 'lesion-link', id, 'update', before, this.getLink(id));
   }
 
+  // ---- findings (new, disappeared) and the review queue ----
+
+  /** Within a transaction: forget what matching found about these lesions on an exam, undoing any decision first. */
+  private clearFindingsOf(followUpStudyRowId: number, lesionIds: number[]): void {
+    for (const f of listFindings(this.db, { followUpStudyRowId })) {
+      if (!lesionIds.includes(f.lesionId)) continue;
+      if (f.status !== 'proposed') this.undoFinding(f);
+      deleteFinding(this.db, f);
+      audit(this.db, 'followup-finding', f.id, 'delete', f, null);
+    }
+  }
+
+  private undoFinding(f: FollowUpFindingRow): void {
+    const effect = findingEffect(this.db, f.id);
+    if (effect.retired) restoreLesion(this.db, f.lesionId);
+    if (effect.statusWritten) setLesionAssessment(this.db, f.lesionId, f.followUpStudyRowId, effect.statusWritten.previous);
+  }
+
+  /**
+   * The reader's decision on a finding. New lesion: confirm (an unequivocal new lesion: PD),
+   * equivocal (RECIST 1.1 §4.3.5: PD only once a later exam confirms it, dated from this exam),
+   * reject (not a lesion: the identity is retired, and an accepted AI proposal counts as a false
+   * positive). Disappeared: confirm (a target counts 0 mm) or reject (it is there: measure it).
+   * Reopen takes a decision back, undoing what it changed.
+   */
+  async decideFinding(input: { findingId: number; decision: 'confirm' | 'reject' | 'equivocal' | 'reopen' }): Promise<FollowUpFindingRow> {
+    const id = requireInt(input?.findingId, 'finding id');
+    const decision = input.decision;
+    if (!['confirm', 'reject', 'equivocal', 'reopen'].includes(decision)) throw invalid('decision must be confirm, reject, equivocal or reopen');
+    transaction(this.db, () => {
+      const before = getFinding(this.db, id);
+      assertExamOpen(this.db, before.followUpStudyRowId, `decide finding-${id} (${before.label})`);
+      if (decision === 'reopen') {
+        if (before.status === 'proposed') throw new FollowUpError(`finding-${id} (${before.label}) is not decided yet`);
+        this.undoFinding(before);
+        markFinding(this.db, before, 'proposed', null);
+      } else {
+        if (before.status !== 'proposed') throw new FollowUpError(`finding-${id} (${before.label} ${before.kind}) is already ${before.status}; reopen it first`);
+        if (decision === 'equivocal' && before.kind !== 'new') throw new FollowUpError(`finding-${id}: only a new lesion can be equivocal`);
+        const fs = before.followUpStudyRowId;
+        const effect: FindingEffect = {};
+        if (before.kind === 'new' && decision === 'equivocal') {
+          effect.statusWritten = { previous: lesionAssessmentStatus(this.db, before.lesionId, fs) };
+          setLesionAssessment(this.db, before.lesionId, fs, 'equivocal');
+        } else if (before.kind === 'new' && decision === 'reject') {
+          recordNotALesion(this.db, before.lesionId);
+          retireLesion(this.db, before.lesionId, { notALesion: true, finding: id });
+          effect.retired = true;
+        } else if (before.kind === 'disappeared' && decision === 'confirm') {
+          effect.statusWritten = { previous: lesionAssessmentStatus(this.db, before.lesionId, fs) };
+          setLesionAssessment(this.db, before.lesionId, fs, 'disappeared');
+        }
+        markFinding(this.db, before, decision === 'confirm' ? 'confirmed' : decision === 'reject' ? 'rejected' : 'equivocal', effect);
+      }
+      audit(this.db, 'followup-finding', id, 'update', before, getFinding(this.db, id));
+    });
+    return getFinding(this.db, id);
+  }
+
+  /** A patient's review queue: proposed links and findings (with `includeDecided`, the decided ones too). */
+  async getReviewQueue(input: { patientRowId: number; includeDecided?: boolean }): Promise<FollowUpReviewItem[]> {
+    const patientRowId = requireInt(input?.patientRowId, 'patient id');
+    const all = input.includeDecided === true;
+    const dateOf = new Map(this.studiesInOrder(patientRowId).map((s) => [s.id, s.date ?? `study ${s.id}`]));
+    const items: FollowUpReviewItem[] = [];
+    for (const l of listLinks(this.db, { patientRowId })) {
+      if (!all && l.status !== 'proposed') continue;
+      const on = dateOf.get(l.followUpStudyRowId);
+      const description =
+        l.kind === 'match'
+          ? `${l.toLabel} on ${on} continues ${l.fromLabel}${l.distanceMm !== null ? ` (${l.distanceMm.toFixed(1)} mm apart after registration)` : ''}`
+          : l.kind === 'split'
+            ? `${l.toLabel} on ${on} is a fragment of ${l.fromLabel} (split: RECIST sums the fragments)`
+            : `${l.fromLabel} coalesced into ${l.toLabel} on ${on} (merge: the coalesced lesion is measured once)`;
+      items.push({
+        itemId: `link-${l.id}`,
+        kind: l.kind,
+        status: l.status,
+        baselineStudyRowId: l.baselineStudyRowId,
+        followUpStudyRowId: l.followUpStudyRowId,
+        lesionLabels: [l.fromLabel, l.toLabel],
+        confidence: l.confidence,
+        description,
+        decisions: l.status === 'proposed' ? ['confirm', 'reject'] : l.status === 'confirmed' ? ['reject'] : [],
+      });
+    }
+    for (const f of listFindings(this.db, { patientRowId })) {
+      if (!all && f.status !== 'proposed') continue;
+      const on = dateOf.get(f.followUpStudyRowId);
+      const description =
+        f.kind === 'new'
+          ? `${f.label} is first seen on ${on}, with no counterpart among the lesions known before: a new lesion (PD) unless marked equivocal or not a lesion`
+          : `${f.label} has no counterpart on ${on}: confirm it disappeared (0 mm) or measure it`;
+      items.push({
+        itemId: `finding-${f.id}`,
+        kind: f.kind,
+        status: f.status,
+        baselineStudyRowId: f.baselineStudyRowId,
+        followUpStudyRowId: f.followUpStudyRowId,
+        lesionLabels: [f.label],
+        confidence: null,
+        description,
+        decisions: f.status !== 'proposed' ? ['reopen'] : f.kind === 'new' ? ['confirm', 'equivocal', 'reject'] : ['confirm', 'reject'],
+      });
+    }
+    return items;
+  }
+
+  /** Decide one review item by its id (`link-<id>` or `finding-<id>`), as the CLI's followup confirm / reject / equivocal do. */
+  async decideReviewItem(input: { itemId: string; decision: 'confirm' | 'reject' | 'equivocal' | 'reopen' }): Promise<FollowUpReviewItem> {
+    const m = /^(link|finding)-(\d+)$/.exec(String(input?.itemId ?? ''));
+    if (!m) throw invalid(`review item "${String(input?.itemId)}" is not an item id: use link-<n> or finding-<n> as listed by the queue`);
+    const id = Number(m[2]);
+    let patientRowId: number;
+    if (m[1] === 'link') {
+      if (input.decision === 'confirm') patientRowId = (await this.confirmLesionLink(id)).patientRowId;
+      else if (input.decision === 'reject') patientRowId = (await this.rejectLesionLink(id)).patientRowId;
+      else throw new FollowUpError(`link-${id}: a link is confirmed or rejected (rejecting a confirmed link unlinks it)`);
+    } else patientRowId = (await this.decideFinding({ findingId: id, decision: input.decision })).patientRowId;
+    const item = (await this.getReviewQueue({ patientRowId, includeDecided: true })).find((i) => i.itemId === input.itemId);
+    if (!item) throw notFound(`review item ${input.itemId} is gone`);
+    return item;
+  }
+
   private undo(link: LesionLinkRow): void {
     const effect = linkEffect(this.db, link.id);
     if (effect.retired) restoreLesion(this.db, link.toLesionId);
@@ -411,3 +631,4 @@ export class FollowUpService implements FollowUpApi {
     if (effect.lineageId) retireLineage(this.db, effect.lineageId, link.patientRowId);
   }
 }
+

@@ -1,12 +1,14 @@
 /**
- * Lesion links and lineage: the follow-up domain's store, the only writer of
- * `lesion_links` and `lesion_lineage` (registrations are in registration/registrationStore.ts).
+ * Lesion links, lineage and findings: the follow-up domain's store, the only writer of
+ * `lesion_links`, `lesion_lineage` and `followup_findings` (registrations are in
+ * registration/registrationStore.ts).
  * Writes announce `onFollowUpChanged` for the patient after commit.
  */
-import type { LesionLinkRow } from '../../../core/api/types';
+import type { FollowUpFindingRow, LesionExamStatus, LesionLinkRow } from '../../../core/api/types';
 import { notFound } from '../../../core/api/errors';
 import { changed } from '../registry/changes';
 import type { Db } from '../registry/db';
+import { currentReader } from '../session/readerContext';
 
 interface LinkRow {
   id: number;
@@ -169,4 +171,108 @@ export function insertLineage(db: Db, l: { patientRowId: number; kind: 'split' |
 export function retireLineage(db: Db, lineageId: number, patientRowId: number): void {
   db.prepare('UPDATE lesion_lineage SET deleted_at = ? WHERE id = ?').run(now(), lineageId);
   changed(db, 'onFollowUpChanged', { patientRowId });
+}
+
+// ---- findings: what matching found beside the links (new, disappeared) ----
+
+interface FindingRow {
+  id: number;
+  patient_id: number;
+  baseline_study_id: number;
+  followup_study_id: number;
+  lesion_id: number;
+  kind: FollowUpFindingRow['kind'];
+  status: FollowUpFindingRow['status'];
+  effect_json: string | null;
+  created_at: string;
+  decided_at: string | null;
+  reader_name: string | null;
+  reader_id: string | null;
+  label: string;
+}
+
+/** What deciding a finding changed, so that reopening it undoes exactly that. */
+export interface FindingEffect {
+  /** A status was written on the follow-up exam; what it was before (null: none). */
+  statusWritten?: { previous: LesionExamStatus | null };
+  /** The lesion was retired as not a lesion. */
+  retired?: boolean;
+}
+
+const FINDING_SELECT = 'SELECT f.*, l.label FROM followup_findings f JOIN lesions l ON l.id = f.lesion_id';
+
+function toFinding(r: FindingRow): FollowUpFindingRow {
+  return {
+    id: r.id,
+    patientRowId: r.patient_id,
+    baselineStudyRowId: r.baseline_study_id,
+    followUpStudyRowId: r.followup_study_id,
+    lesionId: r.lesion_id,
+    label: r.label,
+    kind: r.kind,
+    status: r.status,
+    createdAt: r.created_at,
+    decidedAt: r.decided_at,
+    reader: r.reader_name === null ? null : { name: r.reader_name, id: r.reader_id },
+  };
+}
+
+export function getFinding(db: Db, id: number): FollowUpFindingRow {
+  const r = db.prepare(`${FINDING_SELECT} WHERE f.id = ?`).get(id) as FindingRow | undefined;
+  if (!r) throw notFound(`follow-up finding ${id} does not exist`);
+  return toFinding(r);
+}
+
+export function findingEffect(db: Db, id: number): FindingEffect {
+  const r = db.prepare('SELECT effect_json FROM followup_findings WHERE id = ?').get(id) as { effect_json: string | null } | undefined;
+  return (r?.effect_json ? JSON.parse(r.effect_json) : {}) as FindingEffect;
+}
+
+export function listFindings(db: Db, filter: { patientRowId?: number; followUpStudyRowId?: number; status?: FollowUpFindingRow['status'] }): FollowUpFindingRow[] {
+  const where: string[] = [];
+  const args: (number | string)[] = [];
+  if (filter.patientRowId !== undefined) (where.push('f.patient_id = ?'), args.push(filter.patientRowId));
+  if (filter.followUpStudyRowId !== undefined) (where.push('f.followup_study_id = ?'), args.push(filter.followUpStudyRowId));
+  if (filter.status !== undefined) (where.push('f.status = ?'), args.push(filter.status));
+  return (db.prepare(`${FINDING_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.id`).all(...args) as FindingRow[]).map(toFinding);
+}
+
+/** Record what matching found, unless the same finding is already on record (a decision is kept). */
+export function insertFinding(db: Db, f: { patientRowId: number; baselineStudyRowId: number; followUpStudyRowId: number; lesionId: number; kind: FollowUpFindingRow['kind'] }): number | null {
+  const r = db
+    .prepare(
+      `INSERT INTO followup_findings (patient_id, baseline_study_id, followup_study_id, lesion_id, kind, status, created_at)
+       VALUES (?, ?, ?, ?, ?, 'proposed', ?) ON CONFLICT (followup_study_id, lesion_id, kind) DO NOTHING`,
+    )
+    .run(f.patientRowId, f.baselineStudyRowId, f.followUpStudyRowId, f.lesionId, f.kind, now());
+  if (r.changes === 0) return null;
+  changed(db, 'onFollowUpChanged', { patientRowId: f.patientRowId });
+  return Number(r.lastInsertRowid);
+}
+
+/** Drop the open (undecided) findings of a follow-up exam: a new matching replaces them. */
+export function clearProposedFindings(db: Db, patientRowId: number, followUpStudyRowId: number): void {
+  db.prepare("DELETE FROM followup_findings WHERE followup_study_id = ? AND status = 'proposed'").run(followUpStudyRowId);
+  changed(db, 'onFollowUpChanged', { patientRowId });
+}
+
+/** Remove findings (decided ones after their effect was undone by the caller). */
+export function deleteFinding(db: Db, finding: FollowUpFindingRow): void {
+  db.prepare('DELETE FROM followup_findings WHERE id = ?').run(finding.id);
+  changed(db, 'onFollowUpChanged', { patientRowId: finding.patientRowId });
+}
+
+/** Record the reader's decision (or back to 'proposed' on reopening) with what it changed. */
+export function markFinding(db: Db, finding: FollowUpFindingRow, status: FollowUpFindingRow['status'], effect: FindingEffect | null): void {
+  const reader = currentReader();
+  const decided = status !== 'proposed';
+  db.prepare('UPDATE followup_findings SET status = ?, effect_json = ?, decided_at = ?, reader_name = ?, reader_id = ? WHERE id = ?').run(
+    status,
+    effect === null ? null : JSON.stringify(effect),
+    decided ? now() : null,
+    decided ? reader.name : null,
+    decided ? (reader.id ?? null) : null,
+    finding.id,
+  );
+  changed(db, 'onFollowUpChanged', { patientRowId: finding.patientRowId });
 }

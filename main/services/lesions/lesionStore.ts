@@ -24,6 +24,8 @@ import type { Db } from '../registry/db';
 import { changed, transaction } from '../registry/changes';
 import { audit } from '../audit/auditLog';
 import { ApiError } from '../../../core/api/errors';
+import { currentReader } from '../session/readerContext';
+import { assertExamOpen, assertLesionUnsigned, assertSeriesOpen } from './signoffStore';
 
 export class LesionInputError extends ApiError {
   constructor(message: string) {
@@ -191,12 +193,17 @@ const LESION_COLUMNS: Record<keyof LesionFields, string> = {
   notes: 'notes',
 };
 
+/** Fields whose change would change the RECIST assessment of every exam the lesion is on. */
+const RECIST_FIELDS: readonly (keyof LesionFields)[] = ['site', 'recistRole', 'lymphNode', 'lesionType'];
+
 export function updateLesion(db: Db, lesionId: number, patch: Partial<LesionFields>): Lesion {
   const f = validateLesionFields(patch);
   return transaction(db, () => {
     const before = getLesion(db, lesionId);
     const keys = Object.keys(f) as (keyof LesionFields)[];
     if (keys.length === 0) return before;
+    const recistChanges = keys.filter((k) => RECIST_FIELDS.includes(k) && f[k] !== before[k]);
+    if (recistChanges.length) assertLesionUnsigned(db, lesionId, `change ${recistChanges.join(', ')} of lesion ${before.label}`);
     const sets = keys.map((k) => `${LESION_COLUMNS[k]} = ?`).join(', ');
     const values = keys.map((k) => (k === 'lymphNode' ? (f.lymphNode ? 1 : 0) : (f[k] as string | null)));
     db.prepare(`UPDATE lesions SET ${sets} WHERE id = ?`).run(...values, lesionId);
@@ -209,6 +216,7 @@ export function updateLesion(db: Db, lesionId: number, patch: Partial<LesionFiel
 export function deleteLesion(db: Db, lesionId: number): void {
   transaction(db, () => {
     const before = getLesion(db, lesionId);
+    assertLesionUnsigned(db, lesionId, `delete lesion ${before.label}`);
     db.prepare('UPDATE lesions SET deleted_at = ? WHERE id = ?').run(now(), lesionId);
     recordChange(db, 'lesion', lesionId, 'delete', before, null, lesionId);
   });
@@ -216,7 +224,8 @@ export function deleteLesion(db: Db, lesionId: number): void {
 
 export function restoreLesion(db: Db, lesionId: number): Lesion {
   return transaction(db, () => {
-    getLesion(db, lesionId, true);
+    const deleted = getLesion(db, lesionId, true);
+    assertLesionUnsigned(db, lesionId, `restore lesion ${deleted.label}`);
     db.prepare('UPDATE lesions SET deleted_at = NULL WHERE id = ?').run(lesionId);
     const after = getLesion(db, lesionId);
     recordChange(db, 'lesion', lesionId, 'restore', null, after, lesionId);
@@ -316,6 +325,7 @@ export function addMeasurement(db: Db, m: NewMeasurement, volume?: Parameters<ty
       .get(m.seriesId) as { patientId: number } | undefined;
     if (!series) throw new LesionNotFoundError(`series ${m.seriesId} does not exist`);
     if (series.patientId !== lesion.patientRowId) throw new LesionInputError(`series ${m.seriesId} belongs to another patient than lesion ${lesion.label}`);
+    assertSeriesOpen(db, m.seriesId, `add a measurement to lesion ${lesion.label}`);
     const t = now();
     const id = Number(
       db
@@ -336,6 +346,7 @@ export function addMeasurement(db: Db, m: NewMeasurement, volume?: Parameters<ty
 export function updateMeasurementPoints(db: Db, id: number, pointsLps: Vec3[], volume?: Parameters<typeof measurementNumbers>[2]): Measurement {
   return transaction(db, () => {
     const before = getMeasurement(db, id);
+    assertSeriesOpen(db, before.seriesId, `edit measurement ${id}`);
     const n = computeNumbers(before.kind, pointsLps, volume);
     db.prepare(
       'UPDATE measurements SET points_json = ?, long_axis_mm = ?, short_axis_mm = ?, area_mm2 = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
@@ -349,6 +360,7 @@ export function updateMeasurementPoints(db: Db, id: number, pointsLps: Vec3[], v
 export function deleteMeasurement(db: Db, id: number): void {
   transaction(db, () => {
     const before = getMeasurement(db, id);
+    assertSeriesOpen(db, before.seriesId, `delete measurement ${id}`);
     db.prepare('UPDATE measurements SET deleted_at = ? WHERE id = ?').run(now(), id);
     recordChange(db, 'measurement', id, 'delete', before, null, before.lesionId);
   });
@@ -357,7 +369,7 @@ export function deleteMeasurement(db: Db, id: number): void {
 /** Undo a deletion. */
 export function restoreMeasurement(db: Db, id: number): Measurement {
   return transaction(db, () => {
-    getMeasurement(db, id, true);
+    assertSeriesOpen(db, getMeasurement(db, id, true).seriesId, `restore measurement ${id}`);
     db.prepare('UPDATE measurements SET deleted_at = NULL WHERE id = ?').run(id);
     const after = getMeasurement(db, id);
     recordChange(db, 'measurement', id, 'restore', null, after, after.lesionId);
@@ -365,12 +377,19 @@ export function restoreMeasurement(db: Db, id: number): Measurement {
   });
 }
 
-const EXAM_STATUSES: LesionExamStatus[] = ['measured', 'too-small', 'disappeared', 'not-evaluated', 'present', 'absent', 'unequivocal-progression'];
+const EXAM_STATUSES: LesionExamStatus[] = ['measured', 'too-small', 'disappeared', 'not-evaluated', 'present', 'absent', 'unequivocal-progression', 'equivocal'];
+
+/** A lesion's explicit status on an exam, if any. */
+export function lesionAssessmentStatus(db: Db, lesionId: number, studyRowId: number): LesionExamStatus | null {
+  const r = db.prepare('SELECT status FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(lesionId, studyRowId) as { status: LesionExamStatus } | undefined;
+  return r?.status ?? null;
+}
 
 export function setLesionAssessment(db: Db, lesionId: number, studyRowId: number, status: LesionExamStatus | null): void {
   if (status !== null && !EXAM_STATUSES.includes(status)) throw new LesionInputError(`status must be one of ${EXAM_STATUSES.join(', ')}`);
   transaction(db, () => {
-    getLesion(db, lesionId);
+    const lesion = getLesion(db, lesionId);
+    assertExamOpen(db, studyRowId, `set the status of lesion ${lesion.label}`);
     const before = db.prepare('SELECT status FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').get(lesionId, studyRowId) as { status: string } | undefined;
     if (status === null) db.prepare('DELETE FROM lesion_assessments WHERE lesion_id = ? AND study_id = ?').run(lesionId, studyRowId);
     else
@@ -439,4 +458,42 @@ export function hasLiveFindings(db: Db, lesionId: number): boolean {
     .prepare('SELECT (SELECT COUNT(*) FROM measurements WHERE lesion_id = ? AND deleted_at IS NULL) + (SELECT COUNT(*) FROM segmentations WHERE lesion_id = ? AND deleted_at IS NULL) AS n')
     .get(lesionId, lesionId) as { n: number };
   return r.n > 0;
+}
+
+// ---- the measurement of record ----
+
+/**
+ * Choose the one measurement that counts for a lesion on an exam (null: back to the default, the
+ * earliest diameter measurement). Only a live length or bidirectional measurement of that lesion
+ * on a series of that exam qualifies. Audited with the reader.
+ */
+export function setMeasurementOfRecord(db: Db, lesionId: number, studyRowId: number, measurementId: number | null): void {
+  transaction(db, () => {
+    const lesion = getLesion(db, lesionId);
+    assertExamOpen(db, studyRowId, `change the measurement of record of lesion ${lesion.label}`);
+    const before = db.prepare('SELECT measurement_id AS m FROM measurements_of_record WHERE lesion_id = ? AND study_id = ?').get(lesionId, studyRowId) as { m: number } | undefined;
+    if (measurementId === null) {
+      db.prepare('DELETE FROM measurements_of_record WHERE lesion_id = ? AND study_id = ?').run(lesionId, studyRowId);
+    } else {
+      const m = getMeasurement(db, measurementId);
+      const study = (db.prepare('SELECT study_id AS s FROM series WHERE id = ?').get(m.seriesId) as { s: number }).s;
+      if (m.lesionId !== lesionId) throw new LesionInputError(`measurement ${measurementId} belongs to another lesion than ${lesion.label}`);
+      if (study !== studyRowId) throw new LesionInputError(`measurement ${measurementId} is on another exam (study ${study}) than study ${studyRowId}`);
+      if (m.kind !== 'length' && m.kind !== 'bidirectional') throw new LesionInputError(`measurement ${measurementId} is ${m.kind === 'ellipse' ? 'an' : 'a'} ${m.kind} ROI; only a length or bidirectional measurement gives RECIST diameters`);
+      const reader = currentReader();
+      db.prepare(
+        `INSERT INTO measurements_of_record (lesion_id, study_id, measurement_id, chosen_at, reader_name, reader_id) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (lesion_id, study_id) DO UPDATE SET measurement_id = excluded.measurement_id, chosen_at = excluded.chosen_at, reader_name = excluded.reader_name, reader_id = excluded.reader_id`,
+      ).run(lesionId, studyRowId, measurementId, now(), reader.name, reader.id ?? null);
+    }
+    recordChange(
+      db,
+      'measurement-of-record',
+      lesionId,
+      before ? (measurementId === null ? 'delete' : 'update') : 'create',
+      before ? { studyRowId, measurementId: before.m } : null,
+      measurementId === null ? null : { studyRowId, measurementId },
+      lesionId,
+    );
+  });
 }

@@ -1,14 +1,17 @@
 /**
  * The lesion table of a patient: a row per lesion, a column per exam, the diameters,
- * volumes and RECIST status in the cells. Four indexed queries, whatever the history size.
+ * volumes and RECIST status in the cells, the follow-up findings and the sign-offs. A few indexed
+ * queries, whatever the history size.
  */
 import type { ExamColumn, LesionCell, LesionExamStatus, LesionTableData } from '../../../core/api/types';
 
 export type { ExamColumn, LesionCell, LesionTableData } from '../../../core/api/types';
 import type { Db } from '../registry/db';
+import { listFindings } from '../followup/followUpStore';
 import { listLesions } from './lesionStore';
+import { listSignoffs } from './signoffStore';
 
-const emptyCell = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null });
+const emptyCell = (): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null, measurementCount: 0, recordChosenBy: null });
 
 export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
   const examRows = db
@@ -23,20 +26,31 @@ export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
   const cells: LesionTableData['cells'] = {};
   for (const l of lesions) cells[l.id] = Object.fromEntries(exams.map((e) => [e.studyRowId, emptyCell()]));
 
-  // Diameters: per lesion and exam the latest bidirectional (else length) measurement.
+  // Diameters: per lesion and exam the measurement of record — the reader's choice, else the
+  // earliest length or bidirectional measurement, so a later one never silently replaces it.
   const measurements = db
     .prepare(
-      `SELECT m.id, m.lesion_id AS lesionId, m.series_id AS seriesId, se.study_id AS studyRowId, m.kind, m.long_axis_mm AS longAxisMm, m.short_axis_mm AS shortAxisMm
+      `SELECT m.id, m.lesion_id AS lesionId, m.series_id AS seriesId, se.study_id AS studyRowId, m.long_axis_mm AS longAxisMm, m.short_axis_mm AS shortAxisMm
        FROM measurements m JOIN lesions l ON l.id = m.lesion_id JOIN series se ON se.id = m.series_id
        WHERE l.patient_id = ? AND m.deleted_at IS NULL AND l.deleted_at IS NULL AND m.kind IN ('bidirectional', 'length')
-       ORDER BY (m.kind = 'bidirectional'), m.updated_at, m.id`,
+       ORDER BY m.created_at, m.id`,
     )
     .all(patientRowId) as { id: number; lesionId: number; seriesId: number; studyRowId: number; longAxisMm: number | null; shortAxisMm: number | null }[];
+  const chosen = new Map(
+    (
+      db
+        .prepare('SELECT r.lesion_id AS lesionId, r.study_id AS studyRowId, r.measurement_id AS measurementId FROM measurements_of_record r JOIN lesions l ON l.id = r.lesion_id WHERE l.patient_id = ?')
+        .all(patientRowId) as { lesionId: number; studyRowId: number; measurementId: number }[]
+    ).map((r) => [`${r.lesionId}:${r.studyRowId}:${r.measurementId}`, true]),
+  );
   for (const m of measurements) {
     const cell = cells[m.lesionId]?.[m.studyRowId];
     if (!cell) continue;
-    // Ordered so the preferred measurement comes last and wins.
-    Object.assign(cell, { measurementId: m.id, seriesId: m.seriesId, longAxisMm: m.longAxisMm, shortAxisMm: m.shortAxisMm, status: 'measured' });
+    cell.measurementCount++;
+    // A choice counts only while its measurement is live and still this lesion's on this exam.
+    const isChosen = chosen.has(`${m.lesionId}:${m.studyRowId}:${m.id}`);
+    if (cell.measurementId !== null && !(isChosen && cell.recordChosenBy !== 'reader')) continue;
+    Object.assign(cell, { measurementId: m.id, seriesId: m.seriesId, longAxisMm: m.longAxisMm, shortAxisMm: m.shortAxisMm, status: 'measured', recordChosenBy: isChosen ? 'reader' : 'default' });
   }
 
   const masks = db
@@ -69,5 +83,5 @@ export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
        FROM lesion_lineage WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id`,
     )
     .all(patientRowId) as LesionTableData['lineage'];
-  return { patientRowId, exams, lesions, cells, liverVolumeMl, lineage };
+  return { patientRowId, exams, lesions, cells, liverVolumeMl, lineage, findings: listFindings(db, { patientRowId }), signoffs: listSignoffs(db, patientRowId) };
 }

@@ -40,7 +40,7 @@ describe('registry migrations', () => {
   });
 
   it('0030-ai keeps runs, proposals and agreement, with provenance and CHECKs', () => {
-    const db = openMemoryRegistry();
+    const db = openMemoryRegistry(MIGRATIONS.filter((m) => m.version <= 30));
     db.exec(`INSERT INTO patients (id, patient_key, patient_id, name) VALUES (1, 'id:P1', 'P1', 'Doe^Jane');
              INSERT INTO studies (id, patient_id, study_uid) VALUES (1, 1, '1.2');
              INSERT INTO series (id, study_id, series_uid, modality) VALUES (1, 1, '1.2.3', 'CT');`);

@@ -13,6 +13,7 @@ import type { Segmentation, VolumeGeometry } from '../../../core/api/types';
 
 export type { Segmentation } from '../../../core/api/types';
 import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
+import { assertSeriesOpen } from '../lesions/signoffStore';
 import type { Db } from '../registry/db';
 import { flushToDisk } from '../library/storeFile';
 import { audit } from '../audit/auditLog';
@@ -147,6 +148,7 @@ export function insertSegmentationRow(db: Db, input: NewSegmentation, rel: strin
   if (input.structure === 'lesion' && input.lesionId === null) throw new LesionInputError('a lesion mask needs its lesion');
   const n = numbers(input);
   return transaction(db, () => {
+    assertSeriesOpen(db, input.seriesId, `save a ${input.structure} mask`);
     if (input.lesionId !== null && !db.prepare('SELECT 1 FROM lesions WHERE id = ? AND deleted_at IS NULL').get(input.lesionId)) {
       throw new LesionNotFoundError(`lesion ${input.lesionId} does not exist`);
     }
@@ -187,6 +189,7 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
   const keepOriginal = row.source === 'ai' && row.original_path === null;
   try {
     const after = transaction(db, () => {
+      assertSeriesOpen(db, before.seriesId, `edit mask ${id}`);
       db.prepare(
         'UPDATE segmentations SET path = ?, original_path = ?, voxel_count = ?, volume_ml = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
       ).run(rel, keepOriginal ? row.path : row.original_path, n.voxelCount, n.volumeMl, n.hu?.meanHu ?? null, n.hu?.sdHu ?? null, n.hu?.minHu ?? null, n.hu?.maxHu ?? null, now(), id);
@@ -206,6 +209,7 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
 export function deleteSegmentation(db: Db, id: number): void {
   transaction(db, () => {
     const before = getSegmentation(db, id);
+    assertSeriesOpen(db, before.seriesId, `delete mask ${id}`);
     db.prepare('UPDATE segmentations SET deleted_at = ? WHERE id = ?').run(now(), id);
     recordChange(db, id, 'delete', before, null);
   });

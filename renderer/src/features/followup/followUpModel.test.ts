@@ -53,8 +53,8 @@ const lesion = (id: number): Lesion => ({
   notes: '',
   createdAt: '2025-01-10T00:00:00Z',
 });
-const measured = (longAxisMm: number): LesionCell => ({ measurementId: longAxisMm, seriesId: 10, longAxisMm, shortAxisMm: longAxisMm / 2, volumeMl: null, status: 'measured' });
-const statusOnly = (status: LesionCell['status']): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status });
+const measured = (longAxisMm: number): LesionCell => ({ measurementId: longAxisMm, seriesId: 10, longAxisMm, shortAxisMm: longAxisMm / 2, volumeMl: null, status: 'measured', measurementCount: 1, recordChosenBy: 'default' });
+const statusOnly = (status: LesionCell['status']): LesionCell => ({ measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status, measurementCount: 0, recordChosenBy: null });
 
 // L1: matched (its follow-up finding, once L9, continues it). L2: proposed merge into L10.
 // L6: proposed match to L15 and proposed split to L14. L7: on the baseline only, marked disappeared.
@@ -75,6 +75,8 @@ const table: LesionTableData = {
   },
   liverVolumeMl: {},
   lineage: [],
+  findings: [],
+  signoffs: [],
 };
 
 let nextId = 1;

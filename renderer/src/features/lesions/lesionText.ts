@@ -24,6 +24,7 @@ export const STATUS_LABEL: Record<LesionExamStatus, string> = {
   present: 'present',
   absent: 'absent',
   'unequivocal-progression': 'unequivocal progression',
+  equivocal: 'equivocal new lesion',
 };
 
 /**

@@ -31,7 +31,7 @@ function lesion(id: number, label: string, patch: Partial<Lesion> = {}): Lesion 
 }
 
 function cell(patch: Partial<LesionCell> = {}): LesionCell {
-  return { measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null, ...patch };
+  return { measurementId: null, seriesId: null, longAxisMm: null, shortAxisMm: null, volumeMl: null, status: null, measurementCount: patch.measurementId ? 1 : 0, recordChosenBy: patch.measurementId ? 'default' : null, ...patch };
 }
 
 const measured = (longAxisMm: number, shortAxisMm: number, volumeMl: number | null = null) => cell({ longAxisMm, shortAxisMm, volumeMl, status: 'measured', measurementId: 1 });
@@ -64,6 +64,8 @@ function table(): LesionTableData {
     },
     liverVolumeMl: {},
     lineage: [],
+    findings: [],
+    signoffs: [],
   };
 }
 
