@@ -4,6 +4,7 @@
  * `longitude models`: the models found and whether each passed its checks.
  */
 import type { CohortSplit, Ci95, ValidationReport } from '../core/api/types';
+import { intervalDefined } from '../core/metrics/bootstrap';
 import type { App } from './services/app';
 
 export const VALIDATE_USAGE = `usage: longitude validate --model <id> --cohort <dir> [options]
@@ -37,7 +38,8 @@ export function parseSplit(flags: Record<string, string | boolean>): CohortSplit
 }
 
 const f3 = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
-const ci = (c: Ci95 | null): string => (c ? `${f3(c.value)} (95% CI ${f3(c.low)}–${f3(c.high)})` : '—');
+/** "0.870 (95% CI 0.810–0.920)"; over fewer than two cases there is no interval: "0.870 (95% CI n/a)". */
+export const ci = (c: Ci95 | null): string => (c ? `${f3(c.value)} (95% CI ${intervalDefined(c.low, c.high) ? `${f3(c.low)}–${f3(c.high)}` : 'n/a'})` : '—');
 
 /** The report as text for a terminal. */
 export function formatValidationReport(r: ValidationReport): string {

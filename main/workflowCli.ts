@@ -9,6 +9,8 @@
  *   followup queue --patient <patientId> [--all]          review items (decided ones too with --all)
  *   followup confirm|reject|equivocal|reopen <itemId>     decide an item (link-<n> or finding-<n>)
  *   table --patient <patientId>                           per exam: sums and responses with reasons
+ *   lesion list --patient <patientId> | set --lesion <id> [--role R] [--site S] [--type T] [--node yes|no]
+ *   lesion status --lesion <id> --exam <studyId> --status <status>|none
  *   record --lesion <id> --exam <studyId> --measurement <id>|default   the measurement of record
  *   signoff --exam <studyId> [--reader "<name>"]          sign; --reopen --reason "…" reopens
  *
@@ -22,7 +24,7 @@ import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, Lesio
 import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
 
-export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'record', 'signoff'] as const;
+export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff'] as const;
 
 export const WORKFLOW_USAGE = `follow-up workflow:
   ai run --series <seriesId> [--model <id>]           run a model on a series and wait (default: the first valid lesion model)
@@ -33,6 +35,9 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   followup queue --patient <patientId> [--all]        the review queue (with --all, decided items too)
   followup confirm|reject|equivocal|reopen <itemId>   decide a review item (link-<n> or finding-<n>)
   table --patient <patientId>                         per exam: sums, target / non-target / new / overall response with reasons
+  lesion list --patient <patientId>                   the patient's lesions with their ids
+  lesion set --lesion <id> [--role target|non-target|new] [--site <site>] [--type <type>] [--node yes|no] [--notes <text>]
+  lesion status --lesion <id> --exam <studyId> --status <status>|none   a status on one exam (disappeared, too-small, …)
   record --lesion <id> --exam <studyId> --measurement <id>|default   choose the measurement of record
   signoff --exam <studyId> [--reader "<name>"]        sign the exam's assessment (locks the exam)
   signoff --exam <studyId> --reopen --reason "<why>"  reopen a signed exam
@@ -280,6 +285,42 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       const report = tableReport(await app.getLesionTable(patientRowId));
       print(report, () => tableText(report));
       return report.recistErrors.length ? 1 : 0;
+    }
+
+    if (command === 'lesion') {
+      if (sub === 'list') {
+        const patientRowId = await resolvePatient(app, flags.patient);
+        const list = await app.listLesions(patientRowId);
+        print({ patientRowId, lesions: list }, () => list.map((l) => `${l.label.padEnd(4)} id ${l.id}: ${l.site}, ${l.lesionType}, ${l.recistRole}${l.lymphNode ? ', node' : ''}`).join('\n') || '(no lesions)');
+        return 0;
+      }
+      if (sub === 'set') {
+        const lesionId = intFlag(flags, 'lesion');
+        const patch: Record<string, unknown> = {};
+        const text = (name: string) => (typeof flags[name] === 'string' ? (flags[name] as string) : undefined);
+        if (text('role') !== undefined) patch.recistRole = text('role');
+        if (text('site') !== undefined) patch.site = text('site');
+        if (text('type') !== undefined) patch.lesionType = text('type');
+        if (text('notes') !== undefined) patch.notes = text('notes');
+        if (text('node') !== undefined) {
+          if (!['yes', 'no'].includes(text('node')!)) throw new UsageError('--node takes yes or no');
+          patch.lymphNode = text('node') === 'yes';
+        }
+        if (!Object.keys(patch).length) throw new UsageError('lesion set needs at least one of --role, --site, --type, --node, --notes');
+        const lesion = await app.updateLesion(lesionId, patch);
+        print(lesion, () => `${lesion.label}: ${lesion.site}, ${lesion.lesionType}, ${lesion.recistRole}`);
+        return 0;
+      }
+      if (sub === 'status') {
+        const lesionId = intFlag(flags, 'lesion');
+        const studyRowId = intFlag(flags, 'exam');
+        const status = flags.status;
+        if (typeof status !== 'string') throw new UsageError('--status needs a status (too-small, disappeared, not-evaluated, present, absent, unequivocal-progression, equivocal) or none');
+        await app.setLesionAssessment(lesionId, studyRowId, status === 'none' ? null : (status as Parameters<App['setLesionAssessment']>[2]));
+        print({ lesionId, studyRowId, status: status === 'none' ? null : status }, () => `lesion ${lesionId} on study ${studyRowId}: ${status}`);
+        return 0;
+      }
+      throw new UsageError('lesion needs list, set or status');
     }
 
     if (command === 'record') {

@@ -276,6 +276,8 @@ export interface LesionTableData {
   lineage: LineageEntry[];
   /** Matching's new and disappeared findings with the reader's decisions (pending ones are explained in the response). */
   findings: FollowUpFindingRow[];
+  /** Links that wait for the reader (their lesions are explained in the response until decided). */
+  pendingLinks: LesionLinkRow[];
   /** Every sign-off of the patient's exams, oldest first (a reopened one stays, with who reopened it). */
   signoffs: ExamSignoff[];
 }
@@ -302,7 +304,11 @@ export interface LesionRoleInCase {
   lesionId: number;
   label: string;
   /** Its RECIST role as assessed ('new' when first seen after the baseline, whatever its recorded role), or why it is left out. */
-  role: 'target' | 'non-target' | 'new' | 'fragment' | 'benign';
+  /**
+   * 'unmatched': first seen after the baseline but not yet matched to the lesions known before
+   * (follow-up matching, a manual link, or the reader's role 'new' decide whether it is new).
+   */
+  role: 'target' | 'non-target' | 'new' | 'fragment' | 'benign' | 'unmatched';
   /** The first exam it was seen on (a measurement, mask or status). */
   firstSeenStudyRowId: number | null;
   /** Why the assessed role differs from the recorded one, or what it is a fragment of. */
@@ -505,8 +511,9 @@ export interface ValidateModelInput {
 
 export interface Ci95 {
   value: number;
-  low: number;
-  high: number;
+  /** Null when there is no interval (fewer than two cases): printed "n/a". */
+  low: number | null;
+  high: number | null;
 }
 
 export interface ValidationCaseResult {

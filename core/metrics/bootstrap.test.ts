@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapCi } from './bootstrap';
+import { bootstrapCi, intervalDefined, MIN_CASES_FOR_CI } from './bootstrap';
 import { rocAuc } from './classification';
 import { poolDetections } from './detection';
 import { MetricError } from './errors';
@@ -33,7 +33,7 @@ describe('bootstrapCi', () => {
     const ci = bootstrapCi(dice, mean, { resamples: 2000, seed: 5 });
     expect(ci.estimate).toBeCloseTo(s.mean, 12);
     // The bootstrap SE is the plug-in SD/√n (n, not n − 1): ~0.25% narrower; allow 10%.
-    expect(Math.abs(ci.upper - ci.lower - 2 * half) / (2 * half)).toBeLessThan(0.1);
+    expect(Math.abs(ci.upper! - ci.lower! - 2 * half) / (2 * half)).toBeLessThan(0.1);
     expect(ci.lower).toBeLessThan(s.mean);
     expect(ci.upper).toBeGreaterThan(s.mean);
   });
@@ -70,6 +70,26 @@ describe('bootstrapCi', () => {
     expect(ci.upper).toBeLessThanOrEqual(1);
     expect(ci.lower).toBeLessThan(ci.estimate);
     expect(ci.upper).toBeGreaterThan(ci.estimate);
+  });
+
+  it('one case gives no interval (null bounds), not a degenerate one like 0.797–0.797; two cases do', () => {
+    expect(MIN_CASES_FOR_CI).toBe(2);
+    const one = bootstrapCi([0.797], mean, { seed: 1 });
+    expect(one).toMatchObject({ estimate: 0.797, lower: null, upper: null, used: 0, skipped: 0 });
+    expect(intervalDefined(one.lower, one.upper)).toBe(false);
+    const two = bootstrapCi([0.7, 0.9], mean, { seed: 1 });
+    expect(two.lower).toBeCloseTo(0.7, 12);
+    expect(two.upper).toBeCloseTo(0.9, 12);
+    expect(intervalDefined(two.lower, two.upper)).toBe(true);
+  });
+
+  it('intervalDefined: both bounds finite numbers; NaN, null (NaN through JSON) and undefined are no interval', () => {
+    expect(intervalDefined(0, 1)).toBe(true);
+    expect(intervalDefined(0.797, 0.797)).toBe(true);
+    expect(intervalDefined(Number.NaN, 1)).toBe(false);
+    expect(intervalDefined(null, null)).toBe(false);
+    expect(intervalDefined(0.5, undefined)).toBe(false);
+    expect(JSON.parse(JSON.stringify({ low: Number.NaN })).low).toBeNull();
   });
 
   it('other errors from the statistic are not swallowed', () => {

@@ -6,6 +6,10 @@
  *
  * Resampling whole cases (patients' exams), not voxels or lesions, keeps the
  * correlation inside a case: lesions of one liver are not independent samples.
+ *
+ * One case says nothing about the spread: every resample is that case, and the "interval"
+ * would be the estimate twice (0.797–0.797). Below MIN_CASES_FOR_CI cases there is no
+ * interval: both bounds are null, and every place that prints one says "n/a".
  */
 import { MetricError } from './errors';
 import { mulberry32, randomIndex } from './prng';
@@ -20,11 +24,20 @@ export interface BootstrapOptions {
   level?: number;
 }
 
+/** Fewer cases than this give no confidence interval (null bounds), not a degenerate one. */
+export const MIN_CASES_FOR_CI = 2;
+
+/** Whether an interval has both bounds; a CI over fewer than two cases has none (printed "n/a"). NaN and null (NaN through JSON) count as missing. */
+export function intervalDefined(lower: number | null | undefined, upper: number | null | undefined): boolean {
+  return typeof lower === 'number' && typeof upper === 'number' && Number.isFinite(lower) && Number.isFinite(upper);
+}
+
 export interface BootstrapCi {
   /** The statistic on all cases. */
   estimate: number;
-  lower: number;
-  upper: number;
+  /** Null with fewer than MIN_CASES_FOR_CI cases (no interval). */
+  lower: number | null;
+  upper: number | null;
   level: number;
   resamples: number;
   /** Resamples whose statistic was computed and used. */
@@ -51,6 +64,7 @@ export function bootstrapCi<T>(cases: readonly T[], statistic: (sample: readonly
   if (!(level > 0 && level < 1)) throw new MetricError(`the confidence level must be in (0, 1), got ${level}`);
   const estimate = statistic(cases);
   if (Number.isNaN(estimate)) throw new MetricError('the statistic is NaN on all cases: there is nothing to bootstrap');
+  if (cases.length < MIN_CASES_FOR_CI) return { estimate, lower: null, upper: null, level, resamples, used: 0, skipped: 0, skipReasons: {}, seed };
 
   const rng = mulberry32(seed);
   const n = cases.length;

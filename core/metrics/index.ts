@@ -1,7 +1,7 @@
 /**
  * Model validation metrics: voxel overlap, lesion detection, classification (ROC,
- * AUC), bootstrap confidence intervals, patient-level cohort splits. The public
- * surface of core/metrics.
+ * AUC), bootstrap confidence intervals, patient-level cohort splits, and monitoring of
+ * a model in reading (true and false positives, misses). The public surface of core/metrics.
  */
 export { MetricError } from './errors';
 export { type Rng, mulberry32, randomIndex, shuffleInPlace } from './prng';
@@ -33,6 +33,7 @@ export {
   rocAuc,
   rocCurve,
 } from './classification';
-export { type BootstrapCi, type BootstrapOptions, bootstrapCi } from './bootstrap';
+export { type BootstrapCi, type BootstrapOptions, MIN_CASES_FOR_CI, bootstrapCi, intervalDefined } from './bootstrap';
+export { type MonitoringCounts, type MonitoringEvent, type MonitoringRunInfo, monitoringByModel, monitoringFigures } from './monitoring';
 export { type Fold, type SplitPart, apportion, kFolds, splitByPatient } from './splits';
 export { type Summary, quantileSorted, summarize } from './summary';

@@ -32,6 +32,7 @@ function table(): LesionTableData {
       { id: 2, kind: 'merge', parentLesionId: 2, childLesionId: 3, studyRowId: 12 },
     ],
     findings: [],
+    pendingLinks: [],
     signoffs: [],
   };
 }

@@ -61,6 +61,14 @@ export function lesionRolesInCase(t: LesionTableData): { baselineIndex: number |
     if (BENIGN_LESION_TYPES.has(l.lesionType)) return { ...base, role: 'benign', note: `${l.lesionType}: followed, not part of RECIST (RECIST 1.1 §3.1.3)` };
     if (firstIdx !== undefined && baselineIndex !== null && firstIdx > baselineIndex) {
       const firstDate = t.exams[firstIdx].date;
+      // New only once matching (or the reader) says it has no counterpart among the lesions known before.
+      const judgedNew = l.recistRole === 'new' || t.findings.some((f) => f.lesionId === l.id && f.kind === 'new' && f.status !== 'rejected');
+      if (!judgedNew)
+        return {
+          ...base,
+          role: 'unmatched',
+          note: `first seen on ${firstDate}, not yet matched to the lesions known before: run follow-up matching on that exam, link it, or set its role to new`,
+        };
       return {
         ...base,
         role: 'new',
@@ -92,7 +100,7 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
   const roleOf = new Map(roles.map((r) => [r.lesionId, r]));
   const inCase = t.lesions.filter((l) => {
     const r = roleOf.get(l.id)!;
-    return r.role !== 'fragment' && r.role !== 'benign' && r.firstSeenStudyRowId !== null;
+    return r.role !== 'fragment' && r.role !== 'benign' && r.role !== 'unmatched' && r.firstSeenStudyRowId !== null;
   });
   const lesions: RecistLesion[] = inCase.map((l) => ({ id: l.label, organ: ORGAN[l.site] ?? l.site, role: roleOf.get(l.id)!.role as RecistLesion['role'], lymphNode: l.lymphNode }));
   const reviewedExams = new Set(t.findings.filter((f) => f.status !== 'rejected').map((f) => f.followUpStudyRowId));
@@ -108,7 +116,8 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
     const nonTarget: NonNullable<RecistTimepoint['nonTarget']> = {};
     const newIds: string[] = [];
     const equivocalIds: string[] = [];
-    let any = reviewedExams.has(exam.studyRowId);
+    // An exam with findings not matched yet is assessed too: provisional, and it says why.
+    let any = reviewedExams.has(exam.studyRowId) || roles.some((r) => r.role === 'unmatched' && seen(t.cells[r.lesionId]?.[exam.studyRowId]));
     for (const l of inCase) {
       const role = roleOf.get(l.id)!.role;
       const cell = t.cells[l.id][exam.studyRowId];
@@ -153,8 +162,23 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
 }
 
 /** What is still open on an exam, in words, so a response that lacks something says exactly what. */
-function pendingNotes(t: LesionTableData, studyRowId: number): string[] {
+function pendingNotes(t: LesionTableData, studyRowId: number, roles: readonly LesionRoleInCase[]): string[] {
   const notes: string[] = [];
+  const here = roles.filter((r) => r.role === 'unmatched' && seen(t.cells[r.lesionId]?.[studyRowId]));
+  for (const k of t.pendingLinks) {
+    if (k.followUpStudyRowId !== studyRowId) continue;
+    const what = k.kind === 'match' ? `${k.toLabel} continues ${k.fromLabel}` : k.kind === 'split' ? `${k.toLabel} is a fragment of ${k.fromLabel}` : `${k.fromLabel} coalesced into ${k.toLabel}`;
+    notes.push(`Awaiting review: matching proposes that ${what} (review item link-${k.id})`);
+  }
+  const inLinks = new Set(t.pendingLinks.filter((k) => k.followUpStudyRowId === studyRowId).flatMap((k) => [k.fromLesionId, k.toLesionId]));
+  const unmatched = here.filter((r) => !inLinks.has(r.lesionId)).map((r) => r.label);
+  const waiting = here.filter((r) => inLinks.has(r.lesionId)).map((r) => r.label);
+  if (waiting.length)
+    notes.push(`Provisional: ${waiting.join(', ')} ${waiting.length === 1 ? 'counts' : 'count'} neither as new nor as known lesions until the links above are decided`);
+  if (unmatched.length)
+    notes.push(
+      `Not yet matched: ${unmatched.join(', ')} ${unmatched.length === 1 ? 'is' : 'are'} seen here but not matched to the lesions known before — until follow-up matching (or the reader) decides, ${unmatched.length === 1 ? 'it counts' : 'they count'} neither as new nor as known lesions, so this response is provisional`,
+    );
   const lesion = new Map(t.lesions.map((l) => [l.id, l]));
   for (const f of t.findings) {
     if (f.followUpStudyRowId !== studyRowId || f.status !== 'proposed') continue;
@@ -177,7 +201,7 @@ export function assessLesionTable(t: LesionTableData): LesionTableAssessment {
     const v = validateRecistCase(recistCase);
     if (v.ok) {
       recist = assessRecist(v.value);
-      recist.timepoints.forEach((tp, i) => tp.explanation.push(...pendingNotes(t, studyRowIds[i])));
+      recist.timepoints.forEach((tp, i) => tp.explanation.push(...pendingNotes(t, studyRowIds[i], roles)));
     } else recistErrors = v.errors;
   }
   return { baselineStudyRowId, recistStudyRowIds: studyRowIds, lesionRoles: roles, recist, recistErrors, volumetry: lineageVolumetry(t) };

@@ -231,9 +231,14 @@ export function findingEffect(db: Db, id: number): FindingEffect {
 export function listFindings(db: Db, filter: { patientRowId?: number; followUpStudyRowId?: number; status?: FollowUpFindingRow['status'] }): FollowUpFindingRow[] {
   const where: string[] = [];
   const args: (number | string)[] = [];
-  if (filter.patientRowId !== undefined) (where.push('f.patient_id = ?'), args.push(filter.patientRowId));
-  if (filter.followUpStudyRowId !== undefined) (where.push('f.followup_study_id = ?'), args.push(filter.followUpStudyRowId));
-  if (filter.status !== undefined) (where.push('f.status = ?'), args.push(filter.status));
+  const add = (sql: string, v: number | string | undefined) => {
+    if (v === undefined) return;
+    where.push(sql);
+    args.push(v);
+  };
+  add('f.patient_id = ?', filter.patientRowId);
+  add('f.followup_study_id = ?', filter.followUpStudyRowId);
+  add('f.status = ?', filter.status);
   return (db.prepare(`${FINDING_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.id`).all(...args) as FindingRow[]).map(toFinding);
 }
 

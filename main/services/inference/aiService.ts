@@ -1,8 +1,10 @@
 /**
  * Local AI in the library: run a model on a series (one run at a time, in the inference
  * process), keep every result as proposals with full provenance, let the radiologist
- * accept or reject each one, and log how far the final mask is from the model's
- * (agreement, for monitoring drift).
+ * accept or reject each one, and log for monitoring what the reader made of the model's
+ * work: how far the final mask is from the model's (accepts and edits, with Dice), the
+ * proposals rejected (false positives) and the lesions the reader added that the model
+ * missed (false negatives), each with its run and reader.
  */
 import { promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,8 @@ import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/ma
 import type { ProposalDraft } from '../../../core/inference';
 import { defaultRecistRole } from '../../../core/recist/defaultRole';
 import { overlapOfLabels } from '../../../core/metrics/overlap';
+import { monitoringByModel, type MonitoringEvent, type MonitoringRunInfo } from '../../../core/metrics/monitoring';
+import type { ModelMonitoring } from '../../../core/api/domains/ai';
 import type { Db } from '../registry/db';
 import { changed, transaction } from '../registry/changes';
 import { audit } from '../audit/auditLog';
@@ -38,6 +42,7 @@ import { InferenceCancelledError, type InferenceHost } from './inferenceHost';
 import type { ModelStore } from './modelStore';
 import { PROVIDER_ORDER, type ProviderName } from './protocol';
 import { ApiError } from '../../../core/api/errors';
+import { currentReader } from '../session/readerContext';
 
 export class AiInputError extends ApiError {
   constructor(message: string) {
@@ -501,7 +506,9 @@ export class AiService implements AiApi {
         this.db
           .prepare("UPDATE ai_proposals SET status = 'accepted', lesion_id = ?, segmentation_id = ?, measurement_id = ?, decided_at = ? WHERE id = ?")
           .run(lesion?.id ?? null, segmentation.id, measurement?.id ?? null, t, id);
-        this.logAgreement(id, segmentation.id, run, 'accepted', 1, t);
+        logAgreement(this.db, { runId: p.runId, proposalId: id, segmentationId: segmentation.id, lesionId: lesion?.id ?? null, modelId: run.modelId, modelVersion: run.modelVersion, event: 'accepted', dice: 1, at: t });
+        // Accepted into a lesion the reader had added by hand: the model did find it after all.
+        if (lesion) this.db.prepare("DELETE FROM ai_agreement WHERE run_id = ? AND lesion_id = ? AND event = 'missed'").run(p.runId, lesion.id);
         const proposal = this.getProposal(id);
         audit(this.db, 'ai-proposal', id, 'update', p, proposal);
         changed(this.db, 'onAiChanged', { seriesId: p.seriesId, runId: p.runId });
@@ -519,7 +526,11 @@ export class AiService implements AiApi {
     return transaction(this.db, () => {
       const p = this.getProposal(id);
       if (p.status !== 'proposed') throw new AiInputError(`proposal ${id} was already ${p.status}`);
-      this.db.prepare("UPDATE ai_proposals SET status = 'rejected', decided_at = ? WHERE id = ?").run(now(), id);
+      const t = now();
+      this.db.prepare("UPDATE ai_proposals SET status = 'rejected', decided_at = ? WHERE id = ?").run(t, id);
+      const run = this.getRun(p.runId);
+      // A false positive of the model (only lesion proposals count as such in monitoring).
+      logAgreement(this.db, { runId: p.runId, proposalId: id, segmentationId: null, lesionId: null, modelId: run.modelId, modelVersion: run.modelVersion, event: 'rejected', dice: null, at: t });
       const after = this.getProposal(id);
       audit(this.db, 'ai-proposal', id, 'update', p, after);
       changed(this.db, 'onAiChanged', { seriesId: p.seriesId, runId: p.runId });
@@ -529,49 +540,111 @@ export class AiService implements AiApi {
 
   // ---- agreement (monitoring) ----
 
-  private logAgreement(proposalId: number, segmentationId: number | null, run: Pick<AiRun, 'modelId' | 'modelVersion'>, event: AgreementEntry['event'], dice: number, at = now()): void {
-    this.db
-      .prepare('INSERT INTO ai_agreement (proposal_id, segmentation_id, model_id, model_version, event, dice, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(proposalId, segmentationId, run.modelId, run.modelVersion, event, Math.min(1, Math.max(0, dice)), at);
-  }
-
   /** After a mask was edited: if it came from an accepted proposal, log Dice(model mask, edited mask). */
   maskEdited(segmentation: Segmentation, finalMask: Uint8Array): void {
     if (segmentation.source !== 'ai') return;
     const segmentationId = segmentation.id;
     const row = this.db
-      .prepare('SELECT p.id, r.model_id AS modelId, r.model_version AS modelVersion FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id WHERE p.segmentation_id = ?')
-      .get(segmentationId) as { id: number; modelId: string; modelVersion: string } | undefined;
+      .prepare(
+        'SELECT p.id, p.run_id AS runId, p.lesion_id AS lesionId, r.model_id AS modelId, r.model_version AS modelVersion FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id WHERE p.segmentation_id = ?',
+      )
+      .get(segmentationId) as { id: number; runId: number; lesionId: number | null; modelId: string; modelVersion: string } | undefined;
     if (!row) return;
     const dice = overlapOfLabels(this.readModelMask(row.id), finalMask, 1).dice;
-    this.logAgreement(row.id, segmentationId, row, 'edited', dice);
+    logAgreement(this.db, { ...row, proposalId: row.id, segmentationId, event: 'edited', dice });
   }
 
   async listAgreement(filter: { modelId?: string } = {}): Promise<AgreementEntry[]> {
-    filter ??= {};
-    const rows = (filter.modelId
-      ? this.db.prepare('SELECT * FROM ai_agreement WHERE model_id = ? ORDER BY at, id').all(filter.modelId)
-      : this.db.prepare('SELECT * FROM ai_agreement ORDER BY at, id').all()) as {
-      id: number;
-      proposal_id: number;
-      segmentation_id: number | null;
-      model_id: string;
-      model_version: string;
-      event: AgreementEntry['event'];
-      dice: number;
-      at: string;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      proposalId: r.proposal_id,
-      segmentationId: r.segmentation_id,
-      modelId: r.model_id,
-      modelVersion: r.model_version,
-      event: r.event,
-      dice: r.dice,
-      at: r.at,
-    }));
+    return listAgreementRows(this.db, modelFilter(filter));
   }
+
+  async getMonitoring(filter: { modelId?: string } = {}): Promise<ModelMonitoring[]> {
+    return monitoring(this.db, modelFilter(filter));
+  }
+}
+
+function modelFilter(filter: { modelId?: string } | null | undefined): string | undefined {
+  const modelId = filter?.modelId;
+  if (modelId === undefined || modelId === null || modelId === '') return undefined;
+  if (typeof modelId !== 'string') throw new AiInputError('modelId must be a string');
+  return modelId;
+}
+
+// ---- monitoring: the agreement log (this file is the only writer of ai_agreement) ----
+
+interface AgreementRow {
+  id: number;
+  run_id: number;
+  proposal_id: number | null;
+  segmentation_id: number | null;
+  lesion_id: number | null;
+  model_id: string;
+  model_version: string;
+  event: AgreementEntry['event'];
+  dice: number | null;
+  at: string;
+  reader_name: string | null;
+  reader_id: string | null;
+}
+
+/** One monitoring event, with the reader of the call in progress. Dice only for accepts and edits. */
+function logAgreement(
+  db: Db,
+  e: { runId: number; proposalId: number | null; segmentationId: number | null; lesionId: number | null; modelId: string; modelVersion: string; event: AgreementEntry['event']; dice: number | null; at?: string },
+): void {
+  const reader = currentReader();
+  db.prepare(
+    `INSERT INTO ai_agreement (run_id, proposal_id, segmentation_id, lesion_id, model_id, model_version, event, dice, at, reader_name, reader_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(e.runId, e.proposalId, e.segmentationId, e.lesionId, e.modelId, e.modelVersion, e.event, e.dice === null ? null : Math.min(1, Math.max(0, e.dice)), e.at ?? now(), reader.name, reader.id ?? null);
+}
+
+export function listAgreementRows(db: Db, modelId?: string): AgreementEntry[] {
+  const rows = (modelId
+    ? db.prepare('SELECT * FROM ai_agreement WHERE model_id = ? ORDER BY at, id').all(modelId)
+    : db.prepare('SELECT * FROM ai_agreement ORDER BY at, id').all()) as AgreementRow[];
+  return rows.map((r) => ({
+    id: r.id,
+    runId: r.run_id,
+    proposalId: r.proposal_id,
+    segmentationId: r.segmentation_id,
+    lesionId: r.lesion_id,
+    modelId: r.model_id,
+    modelVersion: r.model_version,
+    event: r.event,
+    dice: r.dice,
+    at: r.at,
+    readerName: r.reader_name,
+  }));
+}
+
+/**
+ * Per model and per reviewed run (a run with at least one logged decision or miss): true
+ * positives, false positives, misses, sensitivity, false positives per exam and mean Dice,
+ * with running totals in time order (core/metrics/monitoring.ts). Only lesion proposals and
+ * misses count; organ proposals (the liver) are left out.
+ */
+export function monitoring(db: Db, modelId?: string): ModelMonitoring[] {
+  const byModel = modelId ? ' AND a.model_id = ?' : '';
+  const args = modelId ? [modelId] : [];
+  const events = (
+    db
+      .prepare(
+        `SELECT a.id, a.run_id AS runId, a.proposal_id AS proposalId, a.lesion_id AS lesionId, a.event, a.dice, a.at
+         FROM ai_agreement a LEFT JOIN ai_proposals p ON p.id = a.proposal_id
+         WHERE (a.proposal_id IS NULL OR p.kind = 'lesion')${byModel}`,
+      )
+      .all(...args) as MonitoringEvent[]
+  );
+  const runs = db
+    .prepare(
+      `SELECT r.id AS runId, r.model_id AS modelId, r.model_version AS modelVersion, r.series_id AS seriesId, st.study_date AS studyDate, r.finished_at AS finishedAt,
+              (SELECT COUNT(*) FROM ai_proposals p WHERE p.run_id = r.id AND p.kind = 'lesion' AND p.status = 'proposed') AS undecided
+       FROM ai_runs r JOIN series se ON se.id = r.series_id JOIN studies st ON st.id = se.study_id
+       WHERE r.id IN (SELECT a.run_id FROM ai_agreement a WHERE 1 = 1${byModel})`,
+    )
+    .all(...args) as MonitoringRunInfo[];
+  return monitoringByModel(runs, events);
 }
 
 // ---- changes other domains ask for (follow-up linking) ----
@@ -589,5 +662,95 @@ export function reassignProposals(db: Db, proposalIds: readonly number[], toLesi
     const update = db.prepare('UPDATE ai_proposals SET lesion_id = ? WHERE id = ?');
     for (const id of proposalIds) update.run(toLesionId, id);
     if (proposalIds.length) changed(db, 'onAiChanged', { seriesId: null, runId: null });
+  });
+}
+
+// ---- findings other domains report (monitoring of errors) ----
+
+/**
+ * The run of each model whose proposals the reader reads on a series: per model id and
+ * version, the newest finished run with a decided proposal, else the newest finished run
+ * (the one the AI panel shows first). Older reruns of the same model are not exams of their own.
+ */
+function readRuns(db: Db, seriesId: number): { id: number; modelId: string; modelVersion: string }[] {
+  const rows = db
+    .prepare(
+      `SELECT r.id, r.model_id AS modelId, r.model_version AS modelVersion,
+              EXISTS (SELECT 1 FROM ai_proposals p WHERE p.run_id = r.id AND p.status <> 'proposed') AS decided
+       FROM ai_runs r WHERE r.series_id = ? AND r.status = 'done' ORDER BY r.id DESC`,
+    )
+    .all(seriesId) as { id: number; modelId: string; modelVersion: string; decided: number }[];
+  const chosen = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) {
+    const key = `${r.modelId}@${r.modelVersion}`;
+    const best = chosen.get(key);
+    if (!best || (!best.decided && r.decided)) chosen.set(key, r);
+  }
+  return [...chosen.values()].map(({ id, modelId, modelVersion }) => ({ id, modelId, modelVersion }));
+}
+
+/**
+ * The reader added a lesion finding by hand — a manual measurement, or a manual lesion mask —
+ * on a series: for each model run the reader reads there (a finished run, see readRuns) with
+ * no accepted proposal for that lesion, the model missed it. Logs one 'missed' event per
+ * (run, lesion), with the reader; a second finding on the same lesion adds nothing (the
+ * unique index). Findings that are not the reader's own (AI, from a mask, DICOM SEG) and
+ * liver masks are ignored. Called by the lesions and segmentation services after their
+ * owner wrote the finding (they do not write ai tables); a monitoring failure is logged, never
+ * thrown at the reader whose finding is already saved. Returns the misses logged.
+ */
+export function recordReaderFindings(db: Db, finding: { seriesId: number; lesionId: number | null; source: string; structure?: string }): number {
+  if (finding.source !== 'manual' || finding.lesionId === null || (finding.structure !== undefined && finding.structure !== 'lesion')) return 0;
+  const lesionId = finding.lesionId;
+  try {
+    return transaction(db, () => {
+      let logged = 0;
+      for (const run of readRuns(db, finding.seriesId)) {
+        const found = db.prepare("SELECT 1 FROM ai_proposals WHERE run_id = ? AND lesion_id = ? AND status = 'accepted'").get(run.id, lesionId);
+        if (found) continue;
+        const reader = currentReader();
+        const { changes } = db
+          .prepare(
+            `INSERT INTO ai_agreement (run_id, proposal_id, segmentation_id, lesion_id, model_id, model_version, event, dice, at, reader_name, reader_id)
+             VALUES (?, NULL, NULL, ?, ?, ?, 'missed', NULL, ?, ?, ?)
+             ON CONFLICT (run_id, lesion_id) WHERE event = 'missed' DO NOTHING`,
+          )
+          .run(run.id, lesionId, run.modelId, run.modelVersion, now(), reader.name, reader.id ?? null);
+        if (changes) {
+          logged++;
+          changed(db, 'onAiChanged', { seriesId: finding.seriesId, runId: run.id });
+        }
+      }
+      return logged;
+    });
+  } catch (e) {
+    console.error(`monitoring: could not log a missed lesion ${lesionId} on series ${finding.seriesId}:`, e);
+    return 0;
+  }
+}
+
+/**
+ * The reader found that a lesion is not a lesion (e.g. at follow-up review): each proposal
+ * accepted as that lesion was a false positive after all, so a 'rejected' event is logged for
+ * it (once), with the reader; its earlier accept no longer counts as a true positive. A miss
+ * logged for that lesion is withdrawn: the model was right to propose nothing.
+ */
+export function recordNotALesion(db: Db, lesionId: number): void {
+  transaction(db, () => {
+    const rows = db
+      .prepare(
+        `SELECT p.id, p.run_id AS runId, p.series_id AS seriesId, p.segmentation_id AS segmentationId, r.model_id AS modelId, r.model_version AS modelVersion
+         FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id
+         WHERE p.lesion_id = ? AND p.status = 'accepted'
+           AND NOT EXISTS (SELECT 1 FROM ai_agreement a WHERE a.proposal_id = p.id AND a.event = 'rejected')`,
+      )
+      .all(lesionId) as { id: number; runId: number; seriesId: number; segmentationId: number | null; modelId: string; modelVersion: string }[];
+    for (const p of rows) {
+      logAgreement(db, { runId: p.runId, proposalId: p.id, segmentationId: p.segmentationId, lesionId, modelId: p.modelId, modelVersion: p.modelVersion, event: 'rejected', dice: null });
+      changed(db, 'onAiChanged', { seriesId: p.seriesId, runId: p.runId });
+    }
+    const misses = db.prepare("SELECT DISTINCT run_id AS runId FROM ai_agreement WHERE lesion_id = ? AND event = 'missed'").all(lesionId) as { runId: number }[];
+    db.prepare("DELETE FROM ai_agreement WHERE lesion_id = ? AND event = 'missed'").run(lesionId);
+    for (const m of misses) changed(db, 'onAiChanged', { seriesId: null, runId: m.runId });
   });
 }

@@ -9,6 +9,8 @@ import type { ModelManifest } from '../../../core/models/manifest';
 import { writePatient } from '../../../tools/phantom/index';
 import { createApp, type App } from '../app';
 import { writeNiftiGz } from '../nifti/niftiFile';
+import { intervalDefined } from '../../../core/metrics';
+import { ci as ciText, formatValidationReport } from '../../validateCli';
 import { asProposed, caseMetrics, overallMetrics, selectCases } from './validation';
 
 const TESTDATA = fileURLToPath(new URL('./testdata', import.meta.url));
@@ -104,6 +106,43 @@ describe('caseMetrics and overallMetrics (known answers)', () => {
     expect(c.auc!.value).toBe(1);
     // Liver was empty in both cases: left out of its mean.
     expect(o.structures.find((s) => s.name === 'liver')!.cases).toBe(0);
+  });
+
+  it('over one case there is no confidence interval (not a degenerate one): the bounds are missing and the printout says n/a', () => {
+    const o = overallMetrics([w], twoClassManifest(), { resamples: 200, seed: 3 });
+    const cis = [...o.structures.flatMap((s) => [s.meanDice, s.meanIou]), o.detection.sensitivity!, o.detection.precision!, o.detection.falsePositivesPerCase];
+    for (const c of cis) expect(intervalDefined(c.low, c.high)).toBe(false);
+    expect(o.detection.sensitivity!.value).toBe(0.5);
+    // The stored report (JSON) has null bounds.
+    const stored = JSON.parse(JSON.stringify(o)) as typeof o;
+    expect(stored.detection.sensitivity).toEqual({ value: 0.5, low: null, high: null });
+    expect(ciText(o.detection.sensitivity)).toBe('0.500 (95% CI n/a)');
+    expect(ciText(stored.detection.sensitivity)).toBe('0.500 (95% CI n/a)');
+    const report = {
+      id: 1,
+      modelId: 'm',
+      modelVersion: '1',
+      modelSha256: '0'.repeat(64),
+      cohortDir: '/c',
+      parameters: {},
+      status: 'done' as const,
+      error: null,
+      progress: { done: 1, total: 1 },
+      createdAt: 't',
+      finishedAt: 't',
+      matchRule: 'IoU ≥ 0.1',
+      cases: [w.result],
+      overall: stored,
+    };
+    const text = formatValidationReport(report);
+    expect(text).toContain('sensitivity 0.500 (95% CI n/a)');
+    expect(text).toContain('false positives per case 1.000 (95% CI n/a)');
+    // No interval printed anywhere, degenerate or not.
+    expect(text).not.toMatch(/\d–\d/);
+    // Two cases give real intervals again.
+    const two = overallMetrics([w, w], twoClassManifest(), { resamples: 200, seed: 3 });
+    expect(intervalDefined(two.detection.sensitivity!.low, two.detection.sensitivity!.high)).toBe(true);
+    expect(ciText(two.detection.sensitivity)).toMatch(/^0\.500 \(95% CI 0\.500–0\.500\)$/);
   });
 
   it('judges the prediction as proposed: small lesion blobs dropped, the organ its largest component with its lesions', () => {

@@ -62,8 +62,13 @@ export function selectCases(cases: { patientId: string }[], split: CohortSplit |
   return folds[split.fold].test.cases;
 }
 
-function ci(b: { estimate: number; lower: number; upper: number }): Ci95 {
-  return { value: b.estimate, low: b.lower, high: b.upper };
+/**
+ * The report's form of a bootstrap CI. Over fewer than two cases there is no interval: the
+ * bounds are null, and every place that prints one says "n/a"
+ * (`intervalDefined`), never a degenerate "0.797–0.797".
+ */
+function ci(b: { estimate: number; lower: number | null; upper: number | null }): Ci95 {
+  return { value: b.estimate, low: b.lower ?? null, high: b.upper ?? null };
 }
 
 function mean(values: number[]): number {

@@ -7,7 +7,7 @@ import type { ExamColumn, LesionCell, LesionExamStatus, LesionTableData } from '
 
 export type { ExamColumn, LesionCell, LesionTableData } from '../../../core/api/types';
 import type { Db } from '../registry/db';
-import { listFindings } from '../followup/followUpStore';
+import { listFindings, listLinks } from '../followup/followUpStore';
 import { listLesions } from './lesionStore';
 import { listSignoffs } from './signoffStore';
 
@@ -83,5 +83,5 @@ export function lesionTableData(db: Db, patientRowId: number): LesionTableData {
        FROM lesion_lineage WHERE patient_id = ? AND deleted_at IS NULL ORDER BY id`,
     )
     .all(patientRowId) as LesionTableData['lineage'];
-  return { patientRowId, exams, lesions, cells, liverVolumeMl, lineage, findings: listFindings(db, { patientRowId }), signoffs: listSignoffs(db, patientRowId) };
+  return { patientRowId, exams, lesions, cells, liverVolumeMl, lineage, findings: listFindings(db, { patientRowId }), pendingLinks: listLinks(db, { patientRowId, status: 'proposed' }), signoffs: listSignoffs(db, patientRowId) };
 }

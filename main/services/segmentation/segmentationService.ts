@@ -12,6 +12,7 @@ import { decodeMaskRle, encodeMaskRle, type MaskRle } from '../../../core/api/ma
 import type { Segmentation } from '../../../core/api/types';
 import { autoBidirectional } from '../../../core/segmentation';
 import { parseSeg, segMasksOnGrid, SEGMENTATION_STORAGE } from '../dicom/seg/index';
+import { recordReaderFindings } from '../inference/aiService';
 import { listInstances } from '../library/catalog';
 import { addMeasurement } from '../lesions/lesionStore';
 import type { Db } from '../registry/db';
@@ -41,7 +42,10 @@ export class SegmentationService implements SegmentationApi {
 
   async saveSegmentation(input: { seriesId: number; lesionId: number | null; structure: Structure; mask: MaskRle }) {
     const v = await this.deps.volumes.seriesVolume(requireInt(input?.seriesId, 'series id'));
-    return segs.saveSegmentation(this.db, this.deps.homeDir, { ...v, mask: decodeMaskRle(input.mask), lesionId: input.lesionId ?? null, structure: input.structure });
+    const saved = await segs.saveSegmentation(this.db, this.deps.homeDir, { ...v, mask: decodeMaskRle(input.mask), lesionId: input.lesionId ?? null, structure: input.structure });
+    // A lesion the reader drew by hand on a series a model ran on: a miss of the model unless it proposed it (monitoring, owned by the AI domain; liver masks do not count).
+    recordReaderFindings(this.db, saved);
+    return saved;
   }
 
   async updateSegmentation(segmentationId: number, mask: MaskRle) {

@@ -1,7 +1,8 @@
 /**
  * The model page, over the reading area (the open series stays loaded underneath):
  * "Models" (every model found, its card and checks), "Validation" (a model measured on a
- * local cohort) and "Monitoring" (agreement of its masks with the radiologists' over time).
+ * local cohort) and "Monitoring" (agreement of its masks with the radiologists' over time,
+ * and its errors: rejections, misses, sensitivity and false positives per exam).
  */
 import { useEffect, useState } from 'react';
 import { aiActions, aiStore } from './aiStore';

@@ -1,13 +1,28 @@
 /**
  * The model page's plots in hand-written SVG, drawn like the tumor-board plots
  * (features/report/Plots.tsx: the same plot-* classes, small viewBox, large type): the ROC
- * curve of a validation with its AUC and partial AUC, and the agreement of a model's masks
- * with the radiologists' final masks over time. Numbers come from modelPlotData.ts.
+ * curve of a validation with its AUC and partial AUC, the agreement of a model's masks
+ * with the radiologists' final masks over time, and beside it the model's errors over time
+ * (sensitivity, false positives per exam). Numbers come from modelPlotData.ts.
  */
 import type { ReactNode } from 'react';
+import type { ModelMonitoring } from '../../../../core/api/domains/ai';
 import type { ValidationReport } from '../../../../core/api/types';
 import { ci95Text, dateTimeText, fixed } from './aiText';
-import { areaPolygon, dailyMeans, dayDomain, dayTicks, dayToIsoDate, linearScale, rocCurve, type AgreementSeries } from './modelPlotData';
+import {
+  areaPolygon,
+  countMax,
+  countTicks,
+  dailyMeans,
+  dayDomain,
+  dayTicks,
+  dayToIsoDate,
+  linearScale,
+  rocCurve,
+  trendPoints,
+  type AgreementSeries,
+  type TrendKey,
+} from './modelPlotData';
 
 function Figure({ testId, title, caption, children, viewBox, data }: { testId: string; title: string; caption: ReactNode; children: ReactNode; viewBox: string; data?: Record<string, string> }) {
   return (
@@ -116,7 +131,7 @@ export function AgreementPlot({ series }: { series: AgreementSeries }) {
       title={`Agreement of ${series.modelId} with the final masks`}
       data={{
         'data-model-id': series.modelId,
-        'data-mean': series.meanDice.toFixed(2),
+        'data-mean': series.meanDice === null ? '' : series.meanDice.toFixed(2),
         'data-points': series.points.map((p) => `${p.proposalId}:${p.dice.toFixed(2)}`).join(';'),
       }}
       caption={
@@ -147,10 +162,14 @@ export function AgreementPlot({ series }: { series: AgreementSeries }) {
           Dice
         </text>
       </g>
-      <line x1={M.left} x2={W - M.right} y1={y(series.meanDice)} y2={y(series.meanDice)} className="plot-ref ai-mean-line" data-testid="agreement-mean-line" />
-      <text x={W - M.right + 4} y={y(series.meanDice) + 4} className="plot-ref-label ai-mean-label">
-        mean {fixed(series.meanDice)}
-      </text>
+      {series.meanDice !== null && (
+        <>
+          <line x1={M.left} x2={W - M.right} y1={y(series.meanDice)} y2={y(series.meanDice)} className="plot-ref ai-mean-line" data-testid="agreement-mean-line" />
+          <text x={W - M.right + 4} y={y(series.meanDice) + 4} className="plot-ref-label ai-mean-label">
+            mean {fixed(series.meanDice)}
+          </text>
+        </>
+      )}
       <g className="ai-agreement">
         {means.length > 1 && <polyline points={means.map((m) => `${x(m.day)},${y(m.meanDice)}`).join(' ')} className="plot-line" />}
         {series.points.map((p) => (
@@ -161,6 +180,95 @@ export function AgreementPlot({ series }: { series: AgreementSeries }) {
             </title>
           </circle>
         ))}
+      </g>
+    </Figure>
+  );
+}
+
+const TREND: Record<TrendKey, { title: string; axis: string; testId: string; className: string; caption: string }> = {
+  sensitivity: {
+    title: 'Sensitivity',
+    axis: 'sensitivity',
+    testId: 'sensitivity-plot',
+    className: 'ai-trend-sensitivity',
+    caption:
+      'Lesions the model found of those the reader kept (accepted proposals ÷ accepted + lesions the reader added that the model missed), one dot per exam (none for an exam with no lesion: undefined there). Line: running value over the exams so far.',
+  },
+  falsePositivesPerExam: {
+    title: 'False positives per exam',
+    axis: 'false positives',
+    testId: 'fp-plot',
+    className: 'ai-trend-fp',
+    caption: 'Proposals the reader rejected (or later found not to be a lesion), one dot per exam. Line: running mean per exam over the exams so far.',
+  },
+};
+
+/** Sensitivity or false positives per exam over time, one dot per reviewed run, with the running value as a line. */
+export function TrendPlot({ model, metric }: { model: ModelMonitoring; metric: TrendKey }) {
+  const W = 460;
+  const H = 240;
+  const M = { left: 46, right: 84, top: 12, bottom: 34 };
+  const t = TREND[metric];
+  const points = trendPoints(model, metric);
+  const domain = dayDomain(points.map((p) => p.day));
+  const x = linearScale(domain[0], domain[1], M.left, W - M.right);
+  const top = metric === 'sensitivity' ? 1 : countMax(points.flatMap((p) => [p.value, p.cumulative]));
+  const y = linearScale(0, top, H - M.bottom, M.top);
+  const yTicks = metric === 'sensitivity' ? UNIT_TICKS : countTicks(top);
+  const ticks = dayTicks(domain, 5);
+  const line = points.filter((p) => p.cumulative !== null);
+  const total = model.totals[metric];
+  const label = (v: number) => (metric === 'sensitivity' ? v.toFixed(1) : String(v));
+  return (
+    <Figure
+      testId={t.testId}
+      viewBox={`0 0 ${W} ${H}`}
+      title={`${t.title} of ${model.modelId} over time`}
+      data={{
+        'data-model-id': model.modelId,
+        'data-total': total === null ? '' : total.toFixed(2),
+        'data-points': points.map((p) => `${p.runId}:${p.value === null ? '' : p.value.toFixed(2)}`).join(';'),
+      }}
+      caption={t.caption}
+    >
+      <g className="plot-grid">
+        {yTicks.map((v) => (
+          <g key={v}>
+            <line x1={M.left} x2={W - M.right} y1={y(v)} y2={y(v)} className="plot-gridline" />
+            <text x={M.left - 6} y={y(v) + 4} textAnchor="end" className="plot-tick">
+              {label(v)}
+            </text>
+          </g>
+        ))}
+        {ticks.map((d) => (
+          <g key={d}>
+            <line x1={x(d)} x2={x(d)} y1={y(0)} y2={y(0) + 4} className="plot-axis" />
+            <text x={x(d)} y={y(0) + 17} textAnchor="middle" className="plot-tick">
+              {dayToIsoDate(d).slice(5)}
+            </text>
+          </g>
+        ))}
+        <line x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} className="plot-axis" />
+        <text x={12} y={(y(0) + y(top)) / 2} transform={`rotate(-90 12 ${(y(0) + y(top)) / 2})`} textAnchor="middle" className="plot-tick">
+          {t.axis}
+        </text>
+      </g>
+      {total !== null && (
+        <text x={W - M.right + 4} y={y(total) + 4} className="plot-ref-label ai-mean-label">
+          all {fixed(total)}
+        </text>
+      )}
+      <g className={t.className}>
+        {line.length > 1 && <polyline points={line.map((p) => `${x(p.day)},${y(p.cumulative!)}`).join(' ')} className="plot-line" />}
+        {points.map((p) =>
+          p.value === null ? null : (
+            <circle key={p.runId} cx={x(p.day)} cy={y(p.value)} r={4.5} className="plot-dot" data-testid={`${t.testId}-dot`} data-value={p.value.toFixed(2)}>
+              <title>
+                run {p.runId} on series {p.seriesId}, {dateTimeText(p.at)}: {t.title.toLowerCase()} {fixed(p.value)} — {p.detail}; so far {fixed(p.cumulative)}
+              </title>
+            </circle>
+          ),
+        )}
       </g>
     </Figure>
   );

@@ -131,6 +131,13 @@ describe('validation numbers', () => {
     expect(ci95Text({ value: 0.8712, low: 0.8123, high: 0.9234 }, 2, true)).toBe('0.87 (0.81–0.92)');
     expect(ci95Text(null)).toBe('—');
   });
+  it('a CI over fewer than two cases has no interval: "n/a", never a degenerate 0.797–0.797', () => {
+    // The report's bounds are NaN when made, null once the report has been through JSON.
+    expect(ci95Text({ value: 0.797, low: Number.NaN, high: Number.NaN })).toBe('0.80 (95% CI n/a)');
+    expect(ci95Text(JSON.parse('{ "value": 0.797, "low": null, "high": null }'), 3, true)).toBe('0.797 (n/a)');
+    // No case at all: no value either.
+    expect(ci95Text({ value: Number.NaN, low: Number.NaN, high: Number.NaN })).toBe('— (95% CI n/a)');
+  });
   it('describes the split, folds counted from 1 for the reader', () => {
     expect(splitText(undefined)).toBe('whole cohort');
     expect(splitText({ kind: 'kfold', k: 5, fold: 1, seed: 42 })).toBe('fold 2 of 5 (test part), seed 42');

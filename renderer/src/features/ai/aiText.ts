@@ -3,6 +3,7 @@
  * data, unit-tested beside this file, so what the reader sees is what the tests check.
  */
 import type { AiProposal, AiRun, AiRunStatus, Ci95, CohortSplit, ModelInfo } from '../../../../core/api/types';
+import { intervalDefined } from '../../../../core/metrics/bootstrap';
 
 export const ACTIVE_STATUSES: readonly AiRunStatus[] = ['queued', 'running'];
 export const isRunActive = (status: AiRunStatus): boolean => ACTIVE_STATUSES.includes(status);
@@ -163,10 +164,13 @@ export function fixed(v: number | null | undefined, digits = 2): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(digits);
 }
 
-/** "0.87 (95% CI 0.81–0.92)"; `short` drops the words: "0.87 (0.81–0.92)". */
+/**
+ * "0.87 (95% CI 0.81–0.92)"; `short` drops the words: "0.87 (0.81–0.92)". Over fewer than two
+ * cases there is no interval: "0.87 (95% CI n/a)", "0.87 (n/a)".
+ */
 export function ci95Text(ci: Ci95 | null | undefined, digits = 2, short = false): string {
   if (!ci) return '—';
-  const range = `${fixed(ci.low, digits)}–${fixed(ci.high, digits)}`;
+  const range = intervalDefined(ci.low, ci.high) ? `${fixed(ci.low, digits)}–${fixed(ci.high, digits)}` : 'n/a';
   return `${fixed(ci.value, digits)} (${short ? '' : '95% CI '}${range})`;
 }
 

@@ -1,8 +1,10 @@
 /**
  * Data of the model page's plots, pure and unit-tested: the ROC curve of a validation
- * (with its partial area), and the agreement between the model's masks and the
- * radiologists' final ones over time (monitoring).
+ * (with its partial area), the agreement between the model's masks and the radiologists'
+ * final ones over time, and the model's errors over time — sensitivity and false positives
+ * per exam, run by run (monitoring).
  */
+import type { ModelMonitoring } from '../../../../core/api/domains/ai';
 import type { AgreementEntry } from '../../../../core/api/types';
 
 export interface RocPoint {
@@ -67,13 +69,14 @@ export interface AgreementPoint {
 export interface AgreementSeries {
   modelId: string;
   versions: string[];
-  /** One point per proposal, oldest first. */
+  /** One point per accepted proposal, oldest first. */
   points: AgreementPoint[];
-  meanDice: number;
-  minDice: number;
+  /** Null while no proposal was accepted (only rejections or misses logged). */
+  meanDice: number | null;
+  minDice: number | null;
   acceptedAsIs: number;
   edited: number;
-  /** Every logged event, newest first (the list under the plot). */
+  /** Every logged event (accepts, edits, rejections, misses), newest first (the list beside the plots). */
   entries: AgreementEntry[];
 }
 
@@ -83,6 +86,7 @@ export const isoToDay = (iso: string): number => Date.parse(iso) / DAY_MS;
 /**
  * Per model: the Dice of each accepted proposal's model mask with its final mask (the
  * latest logged value: 1 when accepted as drawn, the edit's value after an edit), by date.
+ * Rejections and misses carry no Dice: they are listed, not plotted here.
  */
 export function agreementByModel(entries: AgreementEntry[]): AgreementSeries[] {
   const byModel = new Map<string, AgreementEntry[]>();
@@ -95,22 +99,21 @@ export function agreementByModel(entries: AgreementEntry[]): AgreementSeries[] {
   const out: AgreementSeries[] = [];
   for (const [modelId, list] of [...byModel].sort((a, b) => a[0].localeCompare(b[0]))) {
     const ordered = [...list].sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.id - b.id);
-    const last = new Map<number, AgreementEntry>();
+    const last = new Map<number, AgreementPoint>();
     const wasEdited = new Set<number>();
     for (const e of ordered) {
-      last.set(e.proposalId, e);
+      if (e.proposalId === null || e.dice === null) continue;
+      last.set(e.proposalId, { proposalId: e.proposalId, modelVersion: e.modelVersion, dice: e.dice, at: e.at, day: isoToDay(e.at), edited: false });
       if (e.event === 'edited') wasEdited.add(e.proposalId);
     }
-    const points = [...last.values()]
-      .map((e) => ({ proposalId: e.proposalId, modelVersion: e.modelVersion, dice: e.dice, at: e.at, day: isoToDay(e.at), edited: wasEdited.has(e.proposalId) }))
-      .sort((a, b) => a.day - b.day || a.proposalId - b.proposalId);
+    const points = [...last.values()].map((p) => ({ ...p, edited: wasEdited.has(p.proposalId) })).sort((a, b) => a.day - b.day || a.proposalId - b.proposalId);
     const dices = points.map((p) => p.dice);
     out.push({
       modelId,
       versions: [...new Set(ordered.map((e) => e.modelVersion))],
       points,
-      meanDice: dices.reduce((s, d) => s + d, 0) / dices.length,
-      minDice: Math.min(...dices),
+      meanDice: dices.length ? dices.reduce((s, d) => s + d, 0) / dices.length : null,
+      minDice: dices.length ? Math.min(...dices) : null,
       acceptedAsIs: points.filter((p) => !p.edited).length,
       edited: points.filter((p) => p.edited).length,
       entries: [...ordered].reverse(),
@@ -129,6 +132,78 @@ export function dailyMeans(points: AgreementPoint[]): { day: number; date: strin
   return [...byDay]
     .sort((a, b) => a[0] - b[0])
     .map(([d, v]) => ({ day: d + 0.5, date: dayToIsoDate(d), meanDice: v.reduce((s, x) => s + x, 0) / v.length, n: v.length }));
+}
+
+// ---- errors over time: sensitivity and false positives per exam ----
+
+export interface TrendPoint {
+  runId: number;
+  seriesId: number;
+  /** The run's finished time (days since 1970-01-01 UTC), the x coordinate. */
+  day: number;
+  at: string;
+  /** This run's own value (null where undefined: no lesion to find). */
+  value: number | null;
+  /** The running value over this run and all before it (the line). */
+  cumulative: number | null;
+  /** What the dot's tooltip says about the counts. */
+  detail: string;
+}
+
+export type TrendKey = 'sensitivity' | 'falsePositivesPerExam';
+
+/**
+ * One point per reviewed run, oldest first: its own sensitivity (TP / (TP + FN)) or false
+ * positives (per exam: one run is one exam), and the running value over the runs so far.
+ * Runs without a finished time are left out (no place on the time axis).
+ */
+export function trendPoints(m: ModelMonitoring, key: TrendKey): TrendPoint[] {
+  return m.runs
+    .filter((r) => r.finishedAt !== null && Number.isFinite(Date.parse(r.finishedAt)))
+    .map((r) => ({
+      runId: r.runId,
+      seriesId: r.seriesId,
+      day: isoToDay(r.finishedAt!),
+      at: r.finishedAt!,
+      value: r[key],
+      cumulative: r.cumulative[key],
+      detail:
+        key === 'sensitivity'
+          ? `${r.truePositives} found of ${r.truePositives + r.falseNegatives} (${r.falseNegatives} missed)`
+          : `${r.falsePositives} rejected`,
+    }));
+}
+
+/** The top of a count axis: at least 1, rounded up to a whole number. */
+export function countMax(values: (number | null)[]): number {
+  const finite = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  return Math.max(1, Math.ceil(Math.max(0, ...finite)));
+}
+
+/** Whole-number ticks from 0 to `max`, at most `count` of them. */
+export function countTicks(max: number, count = 5): number[] {
+  const step = Math.max(1, Math.ceil(max / Math.max(1, count - 1)));
+  const out: number[] = [];
+  for (let v = 0; v <= max; v += step) out.push(v);
+  return out;
+}
+
+/** "Dr A. Jones" or "—" for rows written before readers were recorded. */
+export const readerText = (name: string | null): string => name ?? '—';
+
+/** An event of the monitoring log in the reader's words. */
+export function eventText(e: Pick<AgreementEntry, 'event' | 'proposalId' | 'lesionId'>): string {
+  switch (e.event) {
+    case 'accepted':
+      return 'accepted';
+    case 'edited':
+      return 'mask edited';
+    case 'rejected':
+      // A rejection with a lesion: the accepted finding was later found not to be a lesion.
+      return e.lesionId !== null ? 'not a lesion (later)' : 'rejected';
+    case 'missed':
+      return 'missed';
+  }
 }
 
 export function dayToIsoDate(day: number): string {

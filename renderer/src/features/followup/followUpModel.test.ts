@@ -76,6 +76,7 @@ const table: LesionTableData = {
   liverVolumeMl: {},
   lineage: [],
   findings: [],
+  pendingLinks: [],
   signoffs: [],
 };
 

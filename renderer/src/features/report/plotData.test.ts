@@ -65,6 +65,7 @@ function table(): LesionTableData {
     liverVolumeMl: {},
     lineage: [],
     findings: [],
+    pendingLinks: [],
     signoffs: [],
   };
 }
