@@ -14,6 +14,7 @@ import { applyMat4, type Mat4 } from '../../../core/registration/affine';
 import { writePatient } from '../../../tools/phantom/index';
 import { recistCaseFromTable } from '../../../core/recist/lesionAssessment';
 import { createApp, type App } from '../app';
+import { withReader } from '../session/readerContext';
 
 interface TruthLesion {
   id: string;
@@ -166,6 +167,50 @@ describe('follow-up matching on a phantom patient', () => {
     // Relinking by hand restores it.
     const manual = await service.linkLesions({ baselineStudyRowId: study[0], followUpStudyRowId: study[1], fromLesionId: match.fromLesionId, toLesionId: match.toLesionId, kind: 'match' });
     expect(manual).toMatchObject({ status: 'confirmed', source: 'manual' });
+  }, 120_000);
+
+  it('what matching cannot pair becomes review items: a new lesion at this exam, a proposed disappearance; each decision is undone by reopening', async () => {
+    const appearedId = truth.timepoints[1].lesions.find((l) => !truth.timepoints[0].lesions.some((m) => m.id === l.id) && !truth.lesions.find((x) => x.id === l.id)?.splitFrom)!.id;
+    const goneId = truth.timepoints[0].lesions.find((l) => !truth.timepoints[1].lesions.some((m) => m.id === l.id) && !truth.lesions.find((x) => x.id === l.id)?.mergedInto)!.id;
+    const queue = await service.getReviewQueue({ patientRowId });
+    const newItem = queue.find((i) => i.kind === 'new')!;
+    const goneItem = queue.find((i) => i.kind === 'disappeared')!;
+    const newLesion = (await service.listLesions(patientRowId)).find((l) => l.id === lesionOf[1].get(appearedId))!;
+    const goneLesion = (await service.listLesions(patientRowId)).find((l) => l.id === lesionOf[0].get(goneId))!;
+    expect(newItem).toMatchObject({ lesionLabels: [newLesion.label], followUpStudyRowId: study[1], decisions: ['confirm', 'equivocal', 'reject'] });
+    expect(goneItem).toMatchObject({ lesionLabels: [goneLesion.label], decisions: ['confirm', 'reject'] });
+    const cell = async (lesionId: number) => (await service.getLesionTable(patientRowId)).table.cells[lesionId]?.[study[1]];
+
+    // Equivocal: written as the lesion's status on the follow-up; reopening restores what was there.
+    await withReader({ name: 'Dr A. Jones' }, () => service.decideReviewItem({ itemId: newItem.itemId, decision: 'equivocal' }));
+    expect((await cell(newLesion.id))!.status).toBe('equivocal');
+    const fu = (await service.getLesionTable(patientRowId)).assessment.recist!.timepoints[1];
+    expect(fu.equivocalNewLesionIds).toEqual([newLesion.label]);
+    expect(fu.newLesionIds).not.toContain(newLesion.label);
+    await expect(service.decideReviewItem({ itemId: newItem.itemId, decision: 'confirm' })).rejects.toThrow(/already equivocal; reopen it first/);
+    await service.decideReviewItem({ itemId: newItem.itemId, decision: 'reopen' });
+    expect((await cell(newLesion.id))!.status).toBe('measured');
+
+    // Not a lesion: the identity is retired (a false positive), and comes back on reopening.
+    await service.decideReviewItem({ itemId: newItem.itemId, decision: 'reject' });
+    expect((await service.listLesions(patientRowId)).map((l) => l.id)).not.toContain(newLesion.id);
+    await service.decideReviewItem({ itemId: newItem.itemId, decision: 'reopen' });
+    expect((await service.listLesions(patientRowId)).map((l) => l.id)).toContain(newLesion.id);
+    const confirmed = await service.decideReviewItem({ itemId: newItem.itemId, decision: 'confirm' });
+    expect(confirmed).toMatchObject({ status: 'confirmed', decisions: ['reopen'] });
+    expect((await service.getLesionTable(patientRowId)).assessment.recist!.timepoints[1]).toMatchObject({ newLesionIds: [newLesion.label], overallResponse: 'PD' });
+
+    // Disappeared: confirming records it on the follow-up (0 mm for a target); it cannot be equivocal.
+    await expect(service.decideReviewItem({ itemId: goneItem.itemId, decision: 'equivocal' })).rejects.toThrow(/only a new lesion can be equivocal/);
+    const gone = await withReader({ name: 'Dr B. Smith' }, () => service.decideFinding({ findingId: Number(goneItem.itemId.slice(8)), decision: 'confirm' }));
+    expect(gone).toMatchObject({ status: 'confirmed', reader: { name: 'Dr B. Smith' } });
+    expect((await cell(goneLesion.id))!.status).toBe('disappeared');
+    const history = await service.getLesionHistory(goneLesion.id);
+    expect(history.some((e) => e.entity === 'followup-finding' && e.reader?.name === 'Dr B. Smith')).toBe(true);
+    await service.decideReviewItem({ itemId: goneItem.itemId, decision: 'reopen' });
+    expect((await cell(goneLesion.id))!.status).toBeNull();
+    await expect(service.decideReviewItem({ itemId: 'lesion-3', decision: 'confirm' })).rejects.toThrow(/not an item id/);
+    await expect(service.decideReviewItem({ itemId: 'finding-9999', decision: 'confirm' })).rejects.toThrow(/finding 9999 does not exist/);
   }, 120_000);
 
   it('a manual registration from corresponding points', async () => {
