@@ -90,7 +90,10 @@ function decideQueue(t: number): { confirmed: string[]; rejected: string[] } {
         (link.kind === 'match' ? from === to : link.kind === 'split' ? course(to).splitFrom === from : course(from).mergedInto === to);
       // A confident link is already applied: a wrong one is unlinked; a right one stays.
       if (item.status === 'confirmed') {
-        if (!right) (ok('followup', 'reject', item.itemId), rejected.push(item.itemId));
+        if (!right) {
+          ok('followup', 'reject', item.itemId);
+          rejected.push(item.itemId);
+        }
         continue;
       }
     } else {
@@ -108,7 +111,7 @@ function decideQueue(t: number): { confirmed: string[]; rejected: string[] } {
   return { confirmed, rejected };
 }
 
-let matchResults: FollowUpMatchResult[] = [];
+const matchResults: FollowUpMatchResult[] = [];
 function linksOf(t: number): FollowUpMatchResult['links'] {
   return matchResults.filter((m) => m.followUpStudyRowId === studyIds[t]).flatMap((m) => m.links);
 }
