@@ -6,7 +6,7 @@
  * lesion, and the viewer centres both exams on it.
  */
 import { useState } from 'react';
-import type { Lesion, LesionLinkRow, LesionTableData } from '../../../../core/api/types';
+import type { FollowUpFindingRow, Lesion, LesionLinkRow, LesionTableData } from '../../../../core/api/types';
 import { useApi } from '../../api';
 import { useStore } from '../../app/createStore';
 import { lesionSelection, selectLesion } from '../lesions';
@@ -210,12 +210,55 @@ function SettledItem({ link, table, pair, busy, decide, continuedAs }: { link: L
   );
 }
 
+const FINDING_WORDS: Record<FollowUpFindingRow['kind'], Record<FollowUpFindingRow['status'], string>> = {
+  new: { proposed: 'new lesion (PD) — review', confirmed: 'new lesion (PD)', equivocal: 'equivocal new lesion', rejected: 'not a lesion' },
+  disappeared: { proposed: 'disappeared? — review', confirmed: 'disappeared (0 mm)', equivocal: '', rejected: 'still there: measure it' },
+};
+
+/**
+ * The reader's decision on what matching found unpaired: a new lesion is PD unless it is
+ * equivocal (RECIST 1.1 §4.3.5: PD once a later exam confirms it) or not a lesion; a lesion
+ * not found is confirmed gone (0 mm) or is still there.
+ */
+function FindingDecision({ finding, busy, decide }: { finding: FollowUpFindingRow; busy: boolean; decide: Decide }) {
+  const api = useApi();
+  const act = (decision: 'confirm' | 'reject' | 'equivocal' | 'reopen', what: string) => decide(`${what} ${finding.label}`, () => api.decideFinding({ findingId: finding.id, decision }));
+  return (
+    <span className="fu-finding" data-testid="fu-finding" data-finding-id={finding.id} data-kind={finding.kind} data-status={finding.status}>
+      <span className={`fu-finding-status status-${finding.status}`} title={finding.reader ? `${finding.reader.name}, ${finding.decidedAt ?? ''}` : 'matching found no counterpart'}>
+        {FINDING_WORDS[finding.kind][finding.status]}
+      </span>
+      {finding.status === 'proposed' ? (
+        <>
+          <button type="button" className="button primary" data-testid="fu-finding-confirm" disabled={busy} onClick={() => act('confirm', finding.kind === 'new' ? 'new lesion' : 'disappeared:')}>
+            {finding.kind === 'new' ? 'new' : 'gone'}
+          </button>
+          {finding.kind === 'new' && (
+            <button type="button" className="button" data-testid="fu-finding-equivocal" disabled={busy} title="Equivocal: PD only once a later exam confirms it (dated from this exam)" onClick={() => act('equivocal', 'equivocal:')}>
+              equivocal
+            </button>
+          )}
+          <button type="button" className="button" data-testid="fu-finding-reject" disabled={busy} onClick={() => act('reject', finding.kind === 'new' ? 'not a lesion:' : 'still there:')}>
+            {finding.kind === 'new' ? 'not a lesion' : 'still there'}
+          </button>
+        </>
+      ) : (
+        <button type="button" className="link" data-testid="fu-finding-reopen" disabled={busy} onClick={() => act('reopen', 'reopen')}>
+          reopen
+        </button>
+      )}
+    </span>
+  );
+}
+
 function Unlinked({ lesion, table, pair, studyRowId, busy, decide, linkable }: { lesion: Lesion; studyRowId: number; linkable: boolean } & Omit<ListProps, 'lists'>) {
   const api = useApi();
   const [choosing, setChoosing] = useState(false);
+  const finding = table.findings.find((f) => f.lesionId === lesion.id && f.followUpStudyRowId === pair.followUpStudyRowId);
   return (
     <li className="fu-unlinked-item" data-testid="fu-unlinked" data-lesion-label={lesion.label}>
       <LesionChip id={lesion.id} label={lesion.label} size={sizeText(table, lesion.id, studyRowId)} />
+      {finding && <FindingDecision finding={finding} busy={busy} decide={decide} />}
       {linkable && (
         <button type="button" className="link" data-testid="fu-link-by-hand" disabled={busy} onClick={() => setChoosing(!choosing)} title="Link it to a baseline lesion by hand">
           link…
@@ -284,6 +327,21 @@ export function LinkLists({ lists, table, pair, busy, decide }: ListProps) {
             {lists.newLesions.map((l) => (
               <Unlinked key={l.id} lesion={l} studyRowId={pair.followUpStudyRowId} linkable {...props} />
             ))}
+          </ul>
+        </>
+      )}
+      {table.findings.some((f) => f.kind === 'new' && f.status === 'rejected' && f.followUpStudyRowId === pair.followUpStudyRowId) && (
+        <>
+          <div className="fu-subtitle">Called not a lesion</div>
+          <ul className="fu-list fu-unlinked" data-testid="fu-not-lesions">
+            {table.findings
+              .filter((f) => f.kind === 'new' && f.status === 'rejected' && f.followUpStudyRowId === pair.followUpStudyRowId)
+              .map((f) => (
+                <li key={f.id} className="fu-unlinked-item">
+                  <span className="lesion-label">{f.label}</span>
+                  <FindingDecision finding={f} busy={busy} decide={decide} />
+                </li>
+              ))}
           </ul>
         </>
       )}

@@ -79,8 +79,9 @@ export interface FollowUpSummary {
 
 /**
  * Sort the links of one exam pair and the lesion table into what the panel lists. "New" and
- * "disappeared" are read from the table as it is now (so they stay right after every
- * confirm, reject or relink), leaving out lesions that a live link already accounts for.
+ * "disappeared" are what matching recorded for the follow-up (against every lesion known before
+ * it), plus what the table shows unpaired as it is now (so they stay right after every confirm,
+ * reject or relink), leaving out lesions that a live link already accounts for.
  */
 export function summarizeFollowUp(links: readonly LesionLinkRow[], table: LesionTableData, pair: ExamPair): FollowUpSummary {
   const mine = links.filter((l) => l.baselineStudyRowId === pair.baselineStudyRowId && l.followUpStudyRowId === pair.followUpStudyRowId);
@@ -92,13 +93,20 @@ export function summarizeFollowUp(links: readonly LesionLinkRow[], table: Lesion
   const lesions = [...table.lesions].sort((a, b) => compareLabels(a.label, b.label));
   const onBaseline = (l: Lesion) => hasFinding(table, l.id, pair.baselineStudyRowId);
   const onFollowUp = (l: Lesion) => hasFinding(table, l.id, pair.followUpStudyRowId);
+  // Matching compares a follow-up with every lesion known before it: what it found unpaired is on record.
+  const found = (kind: 'new' | 'disappeared') =>
+    new Set(table.findings.filter((f) => f.kind === kind && f.followUpStudyRowId === pair.followUpStudyRowId && !(kind === 'new' && f.status === 'rejected')).map((f) => f.lesionId));
+  const foundNew = found('new');
+  const foundGone = found('disappeared');
+  const upTo = table.exams.findIndex((e) => e.studyRowId === pair.followUpStudyRowId);
+  const seenBefore = (l: Lesion) => table.exams.slice(0, Math.max(0, upTo)).some((e) => hasFinding(table, l.id, e.studyRowId));
   return {
     queue: reviewQueue(mine),
     matched: confirmed.filter((l) => l.kind === 'match').sort(byLabel),
     splits: confirmed.filter((l) => l.kind === 'split').sort(byLabel),
     merges: confirmed.filter((l) => l.kind === 'merge').sort(byLabel),
-    newLesions: lesions.filter((l) => onFollowUp(l) && !onBaseline(l) && !linkedTo.has(l.id)),
-    disappeared: lesions.filter((l) => onBaseline(l) && !onFollowUp(l) && !linkedFrom.has(l.id)),
+    newLesions: lesions.filter((l) => foundNew.has(l.id) || (onFollowUp(l) && !seenBefore(l) && !linkedTo.has(l.id))),
+    disappeared: lesions.filter((l) => foundGone.has(l.id) || (onBaseline(l) && !onFollowUp(l) && !linkedFrom.has(l.id))),
   };
 }
 

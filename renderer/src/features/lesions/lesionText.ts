@@ -30,12 +30,14 @@ export const STATUS_LABEL: Record<LesionExamStatus, string> = {
 /**
  * The statuses a reader can set for a lesion on one exam (RECIST 1.1 §4.3: targets are
  * measured, too small to measure, gone or not evaluated; non-targets and new lesions are
- * present, absent or — non-targets only — unequivocally progressing).
+ * present, absent or — non-targets only — unequivocally progressing; a new lesion may be
+ * equivocal).
  */
 export function statusChoices(role: RecistRole): LesionExamStatus[] {
   if (role === 'target') return ['too-small', 'disappeared', 'not-evaluated'];
   if (role === 'non-target') return ['present', 'absent', 'unequivocal-progression', 'not-evaluated'];
-  return ['present', 'absent', 'not-evaluated'];
+  // A new lesion may be equivocal on an exam (RECIST 1.1 §4.3.5): PD only once a later exam confirms it.
+  return ['present', 'absent', 'equivocal', 'not-evaluated'];
 }
 
 /** "Liver · seg VII", "Lymph node · 16a2 (node)", "Lung". */

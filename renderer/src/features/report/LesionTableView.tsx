@@ -1,14 +1,20 @@
 /**
  * The tumor-board table: a row per lesion, a column per exam; under it RECIST 1.1 per exam
  * (sum, change from baseline and nadir, target / non-target / new / overall response, each
- * with its reasons) and volumetry (lesion and liver volume, burden, growth per lesion).
+ * with its reasons), who signed each exam, and volumetry (lesion and liver volume, burden,
+ * growth per lesion, following the lineage). A lesion's history starts where it was first seen;
+ * a cell with several measurements marks the one of record.
  */
 import { Fragment, useState, type ReactNode } from 'react';
-import type { ExamColumn, Lesion, LesionCell, LesionTable } from '../../../../core/api/types';
+import type { ExamColumn, ExamSignoff, Lesion, LesionCell, LesionRoleInCase, LesionTable } from '../../../../core/api/types';
+import { useApi } from '../../api';
 import { signedPct } from '../../../../core/recist/format';
 import type { RecistTimepointResult } from '../../../../core/recist/types';
 import { useStore } from '../../app/createStore';
 import { lesionSelection, selectLesion, compareLabels, lesionWhere, ROLE_SHORT, STATUS_LABEL } from '../lesions';
+
+/** The role a lesion is assessed with, where it differs from the recorded one. */
+const ASSESSED_SHORT: Record<LesionRoleInCase['role'], string> = { target: 'T', 'non-target': 'NT', new: 'NEW', fragment: 'FRAG', benign: 'BENIGN', unmatched: 'UNMATCHED' };
 import { RESPONSE_WORDS, mlText, mmText, recistByStudy, responseClass, vdtText, type AnyResponse } from './tableText';
 
 function Diameters({ cell, lesion }: { cell: LesionCell; lesion: Lesion }) {
@@ -29,18 +35,92 @@ function Diameters({ cell, lesion }: { cell: LesionCell; lesion: Lesion }) {
   );
 }
 
-function Cell({ cell, lesion, exam }: { cell: LesionCell | undefined; lesion: Lesion; exam: ExamColumn }) {
+function Cell({ cell, lesion, exam, beforeFirstSeen, volume }: { cell: LesionCell | undefined; lesion: Lesion; exam: ExamColumn; beforeFirstSeen: boolean; volume: { volumeMl: number; note: string | null } | undefined }) {
   if (!cell) return <td />;
+  // Before a lesion was first seen it has no history: nothing is missing there.
+  if (beforeFirstSeen) return <td className="lt-cell before-first-seen" data-testid={`lesion-cell-${lesion.id}-${exam.studyRowId}`} data-status="before-first-seen" title="Not yet seen on this exam" />;
   const word = cell.status && cell.status !== 'measured' ? STATUS_LABEL[cell.status] : null;
+  const volumeMl = volume?.volumeMl ?? cell.volumeMl;
   return (
-    <td className="lt-cell" data-testid={`lesion-cell-${lesion.id}-${exam.studyRowId}`} data-status={cell.status ?? ''}>
+    <td className="lt-cell" data-testid={`lesion-cell-${lesion.id}-${exam.studyRowId}`} data-status={cell.status ?? ''} data-measurement-id={cell.measurementId ?? ''}>
       {word && <div className={`status-word status-${cell.status}`}>{word}</div>}
       <div className={word ? 'superseded' : undefined}>
         <Diameters cell={cell} lesion={lesion} />
+        {cell.measurementCount > 1 && (
+          <span
+            className={`record-mark${cell.recordChosenBy === 'reader' ? ' chosen' : ''}`}
+            data-testid={`record-mark-${lesion.id}-${exam.studyRowId}`}
+            data-count={cell.measurementCount}
+            data-chosen-by={cell.recordChosenBy ?? ''}
+            title={`${cell.measurementCount} measurements on this exam; the one shown is of record (${cell.recordChosenBy === 'reader' ? 'chosen by a reader' : 'the earliest, by default'}). Choose another in the lesion panel.`}
+          >
+            {' '}★{cell.measurementCount}
+          </span>
+        )}
       </div>
-      {cell.volumeMl !== null && <div className="cell-ml">{mlText(cell.volumeMl)}</div>}
-      {!word && cell.longAxisMm === null && cell.volumeMl === null && <span className="dim">·</span>}
+      {volumeMl !== null && (
+        <div className="cell-ml" title={volume?.note ?? undefined}>
+          {mlText(volumeMl)}
+          {volume?.note && <span className="dim"> *</span>}
+        </div>
+      )}
+      {!word && cell.longAxisMm === null && volumeMl === null && <span className="dim">·</span>}
     </td>
+  );
+}
+
+/** Who signed an exam, or the button to sign it; reopening asks for a reason. */
+function SignoffCell({ exam, signoff }: { exam: ExamColumn; signoff: ExamSignoff | undefined }) {
+  const api = useApi();
+  const [reopening, setReopening] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const act = async (what: () => Promise<unknown>) => {
+    setError(null);
+    try {
+      await what();
+      setReopening(false);
+      setReason('');
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <div className="signoff-cell">
+      {signoff ? (
+        <div data-testid={`signed-${exam.studyRowId}`} data-reader={signoff.reader.name} title={`Signed ${signoff.signedAt}; the exam is locked`}>
+          <span className="lock">🔒</span> {signoff.reader.name}
+          <div className="dim">{signoff.signedAt.slice(0, 16).replace('T', ' ')}</div>
+          {!reopening ? (
+            <button type="button" className="link-button" data-testid={`reopen-${exam.studyRowId}`} onClick={() => setReopening(true)}>
+              reopen…
+            </button>
+          ) : (
+            <form
+              className="reopen-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void act(() => api.reopenExam({ studyRowId: exam.studyRowId, reason }));
+              }}
+            >
+              <input data-testid={`reopen-reason-${exam.studyRowId}`} placeholder="reason (kept with the signature)" value={reason} onChange={(e) => setReason(e.target.value)} />
+              <button type="submit" className="button" data-testid={`reopen-confirm-${exam.studyRowId}`} disabled={!reason.trim()}>
+                Reopen
+              </button>
+            </form>
+          )}
+        </div>
+      ) : (
+        <button type="button" className="button" data-testid={`signoff-${exam.studyRowId}`} title="Sign this exam's assessment as the current reader; it is then locked" onClick={() => void act(() => api.signOffExam({ studyRowId: exam.studyRowId }))}>
+          Sign
+        </button>
+      )}
+      {error && (
+        <div className="error" data-testid={`signoff-error-${exam.studyRowId}`}>
+          {error}
+        </div>
+      )}
+    </div>
   );
 }
 
@@ -65,6 +145,13 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
   const hasVolumes = assessment.volumetry.exams.some((v) => v.totalLesionVolumeMl !== null || v.liverVolumeMl !== null);
   const expandedTp = expanded !== null ? recist.get(expanded) ?? null : null;
   const expandedExam = exams.find((e) => e.studyRowId === expanded);
+  const roleOf = new Map(assessment.lesionRoles.map((r) => [r.lesionId, r]));
+  const signoffOf = new Map(table.signoffs.filter((x) => x.reopenedAt === null).map((x) => [x.studyRowId, x]));
+  const examIndex = new Map(exams.map((e, i) => [e.studyRowId, i]));
+  const beforeFirstSeen = (lesionId: number, studyRowId: number): boolean => {
+    const first = roleOf.get(lesionId)?.firstSeenStudyRowId;
+    return first !== null && first !== undefined && examIndex.get(studyRowId)! < examIndex.get(first)!;
+  };
 
   const recistRow = (label: string, title: string, render: (tp: RecistTimepointResult, exam: ExamColumn) => ReactNode) => (
     <tr className="recist-row">
@@ -93,7 +180,10 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
                 {exams.map((e) => (
                   <th key={e.studyRowId} className={e.studyRowId === currentStudyRowId ? 'current' : undefined} data-study-row-id={e.studyRowId} title={e.description}>
                     <div className="exam-date">{e.date ?? 'no date'}</div>
-                    <div className="dim exam-tag">{e.studyRowId === baselineId ? 'baseline' : e.description || '\u00a0'}</div>
+                    <div className="dim exam-tag">
+                      {signoffOf.has(e.studyRowId) && <span title={`Signed by ${signoffOf.get(e.studyRowId)!.reader.name}: locked`}>🔒 </span>}
+                      {e.studyRowId === baselineId ? 'baseline' : e.description || '\u00a0'}
+                    </div>
                   </th>
                 ))}
               </tr>
@@ -117,12 +207,27 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
                 >
                   <th scope="row" className="lt-lesion-head">
                     <span className="lesion-label">{l.label}</span> <span className={`role-badge role-${l.recistRole}`}>{ROLE_SHORT[l.recistRole]}</span>
+                    {roleOf.get(l.id) && roleOf.get(l.id)!.role !== l.recistRole && (
+                      <>
+                        {' '}
+                        <span className={`role-badge role-${roleOf.get(l.id)!.role}`} data-testid="assessed-role" data-role={roleOf.get(l.id)!.role} title={roleOf.get(l.id)!.note ?? undefined}>
+                          {ASSESSED_SHORT[roleOf.get(l.id)!.role]}
+                        </span>
+                      </>
+                    )}
                     <div className="dim lt-where">
                       {lesionWhere(l)} · {l.lesionType}
                     </div>
                   </th>
                   {exams.map((e) => (
-                    <Cell key={e.studyRowId} cell={table.cells[l.id]?.[e.studyRowId]} lesion={l} exam={e} />
+                    <Cell
+                      key={e.studyRowId}
+                      cell={table.cells[l.id]?.[e.studyRowId]}
+                      lesion={l}
+                      exam={e}
+                      beforeFirstSeen={beforeFirstSeen(l.id, e.studyRowId)}
+                      volume={assessment.volumetry.lesions[l.label]?.[e.studyRowId]}
+                    />
                   ))}
                 </tr>
               ))}
@@ -148,8 +253,15 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
               )}
               {recistRow('Target', 'Target lesion response', (tp, e) => <Badge response={tp.targetResponse} title={why(tp)} onClick={() => toggle(e.studyRowId)} />)}
               {recistRow('Non-target', 'Non-target lesion response', (tp, e) => <Badge response={tp.nonTargetResponse} title={why(tp)} onClick={() => toggle(e.studyRowId)} />)}
-              {recistRow('New lesions', 'Unequivocal new lesions', (tp) =>
-                tp.baseline ? <span className="dim">—</span> : tp.newLesions ? <span className="resp resp-pd">yes {tp.newLesionIds.join(', ')}</span> : <span>no</span>,
+              {recistRow('New lesions', 'Unequivocal new lesions (RECIST 1.1 §4.3.5); equivocal ones count once a later exam confirms them', (tp, e) =>
+                tp.baseline ? (
+                  <span className="dim">—</span>
+                ) : (
+                  <span data-testid={`recist-new-${e.studyRowId}`} data-new={tp.newLesionIds.join(',')} data-equivocal={tp.equivocalNewLesionIds.join(',')}>
+                    {tp.newLesions ? <span className="resp resp-pd">yes {tp.newLesionIds.join(', ')}</span> : <span>no</span>}
+                    {tp.equivocalNewLesionIds.length > 0 && <div className="dim">equivocal {tp.equivocalNewLesionIds.join(', ')}</div>}
+                  </span>
+                ),
               )}
               {recistRow('Overall', 'Overall response (RECIST 1.1 table 1); click for the reasons', (tp, e) =>
                 tp.baseline ? (
@@ -160,6 +272,9 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
                   <Badge response={tp.overallResponse} testId={`recist-overall-${e.studyRowId}`} title={why(tp)} onClick={() => toggle(e.studyRowId)} />
                 ),
               )}
+              {recistRow('Signed', "Who signed the exam's assessment; a signed exam is locked until it is reopened with a reason", (_tp, e) => (
+                <SignoffCell exam={e} signoff={signoffOf.get(e.studyRowId)} />
+              ))}
             </tbody>
             {hasVolumes && (
               <tbody className="lt-volumetry">
