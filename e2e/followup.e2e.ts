@@ -222,6 +222,61 @@ describe('follow-up: registration, matching and the review queue in Chromium', (
     await page.screenshot({ path: join(ARTIFACTS, 'followup-04-lineage.png') });
   });
 
+  it('a new lesion found by matching turns the follow-up to PD at its exam; equivocal it is not PD; a sign-off locks the exam', async () => {
+    const appeared = lesionOf[1].get(truth.lesions.find((l) => l.course === 'appear')!.id)!;
+    const vanished = lesionOf[0].get(truth.lesions.find((l) => l.course === 'disappear')!.id)!;
+    const fuStudy = exams[1].studyRowId;
+    await fu.tab('table');
+    // The new lesion: assessed as new at the follow-up (whatever role it was created with), nothing before it.
+    await page.waitForSelector(`[data-testid="lesion-row"][data-lesion-id="${appeared.id}"] [data-testid="assessed-role"][data-role="new"]`);
+    expect(await page.getAttribute(`[data-testid="lesion-cell-${appeared.id}-${exams[0].studyRowId}"]`, 'data-status')).toBe('before-first-seen');
+    await page.waitForSelector(`[data-testid="recist-overall-${fuStudy}"][data-response="PD"]`);
+    expect((await page.getAttribute(`[data-testid="recist-new-${fuStudy}"]`, 'data-new'))!.split(',')).toContain(appeared.label);
+    await page.screenshot({ path: join(ARTIFACTS, 'followup-05a-new-lesion-pd.png') });
+
+    // The reader calls it equivocal: no longer a new lesion at this exam (PD waits for a later exam).
+    await openFollowUpTab();
+    const newItem = page.locator(`[data-testid="fu-new"] [data-testid="fu-unlinked"][data-lesion-label="${appeared.label}"] [data-testid="fu-finding"]`);
+    expect(await newItem.getAttribute('data-status')).toBe('proposed');
+    await newItem.locator('[data-testid="fu-finding-equivocal"]').click();
+    await page.waitForSelector(`[data-testid="fu-new"] [data-testid="fu-finding"][data-status="equivocal"]`);
+    await fu.tab('table');
+    await expect.poll(() => page.getAttribute(`[data-testid="recist-new-${fuStudy}"]`, 'data-equivocal')).toBe(appeared.label);
+    expect(await page.getAttribute(`[data-testid="recist-new-${fuStudy}"]`, 'data-new')).toBe('');
+    // Back to unequivocal; the one that vanished is confirmed gone.
+    await openFollowUpTab();
+    await page.click(`[data-testid="fu-new"] [data-testid="fu-finding"] [data-testid="fu-finding-reopen"]`);
+    await page.click(`[data-testid="fu-new"] [data-testid="fu-finding"][data-status="proposed"] [data-testid="fu-finding-confirm"]`);
+    await page.waitForSelector(`[data-testid="fu-new"] [data-testid="fu-finding"][data-status="confirmed"]`);
+    await page.click(`[data-testid="fu-disappeared"] [data-testid="fu-unlinked"][data-lesion-label="${vanished.label}"] [data-testid="fu-finding-confirm"]`);
+    await page.waitForSelector(`[data-testid="fu-disappeared"] [data-testid="fu-finding"][data-status="confirmed"]`);
+    await fu.tab('table');
+    await page.waitForSelector(`[data-testid="lesion-cell-${vanished.id}-${fuStudy}"][data-status="disappeared"]`);
+    await page.waitForSelector(`[data-testid="recist-overall-${fuStudy}"][data-response="PD"]`);
+
+    // Sign-off: the reader signs; the exam shows who signed and is locked.
+    await page.click(`[data-testid="signoff-${fuStudy}"]`);
+    const signed = page.locator(`[data-testid="signed-${fuStudy}"]`);
+    await signed.waitFor();
+    const reader = (await apiCall<{ name: string }>(serve, 'getReader')).name;
+    expect(await signed.getAttribute('data-reader')).toBe(reader);
+    await page.screenshot({ path: join(ARTIFACTS, 'followup-05b-signed.png') });
+    await openFollowUpTab();
+    await page.click(`[data-testid="fu-new"] [data-testid="fu-finding"] [data-testid="fu-finding-reopen"]`);
+    await page.waitForSelector('[data-testid="fu-error"]');
+    expect(await page.locator('[data-testid="fu-error"]').innerText()).toMatch(/signed by .* locked; reopen it/);
+    await page.waitForSelector(`[data-testid="fu-new"] [data-testid="fu-finding"][data-status="confirmed"]`);
+    // Reopening takes a reason, and unlocks.
+    await fu.tab('table');
+    await page.click(`[data-testid="reopen-${fuStudy}"]`);
+    await page.fill(`[data-testid="reopen-reason-${fuStudy}"]`, 'second reading');
+    await page.click(`[data-testid="reopen-confirm-${fuStudy}"]`);
+    await page.waitForSelector(`[data-testid="signoff-${fuStudy}"]`);
+    const signoffs = (await apiCall<LesionTable>(serve, 'getLesionTable', patientRowId)).table.signoffs;
+    expect(signoffs).toHaveLength(1);
+    expect(signoffs[0]).toMatchObject({ reopenReason: 'second reading', reopenedBy: { name: reader } });
+  });
+
   it('side by side, the exams are linked by the registration: a point chosen in the follow-up centres the baseline on the same anatomy', async () => {
     await page.click('[data-testid="fu-side-by-side"]');
     await page.waitForSelector('[data-testid="viewer"][data-layout="compare"]');
