@@ -10,3 +10,4 @@ export { CompareLinkLabel } from './CompareLinkLabel';
 export { withLandmarkPicking } from './LandmarkLayer';
 export { useRegistrationSync } from './useRegistrationSync';
 export { followUpActions, followUpStore } from './followUpStore';
+export { loadPriorExam, priorFor, type PriorChoice } from './priorExam';

@@ -7,30 +7,10 @@
 import { useEffect, useRef } from 'react';
 import { useStore } from '../../app/createStore';
 import { toolStore } from './toolStore';
-import type { SliceViewState } from '../viewer';
+import { LIVER_RGB, lesionColour, type SliceViewState } from '../viewer';
 import { cachedMask, sessionKey, sessionsOfSeries } from './maskEditor';
 import { paintLabelSlice, strokeEdges } from './labelCanvas';
 import { colourLabels, denseSliceInto, labelEdges, sliceImageSize, sparseSliceInto, type SliceAxis } from './maskSlice';
-
-/** 3D Slicer's liver colour (GenericAnatomyColors). */
-const LIVER_RGB: [number, number, number] = [221, 130, 101];
-/**
- * Lesions: distinct and saturated, none close to the liver's colour, to grey, or to the
- * measurement colours (yellow, selected green, drawing blue-white).
- */
-const LESION_RGB: [number, number, number][] = [
-  [255, 80, 170],
-  [0, 190, 255],
-  [170, 110, 255],
-  [255, 70, 70],
-  [60, 220, 200],
-  [90, 130, 255],
-];
-
-export function lesionColour(label: string | undefined, lesionId: number): [number, number, number] {
-  const n = label ? Number(/^L(\d+)$/.exec(label)?.[1] ?? lesionId) : lesionId;
-  return LESION_RGB[(Math.max(1, n) - 1) % LESION_RGB.length];
-}
 
 export function MaskUnderlay({ view }: { view: SliceViewState }) {
   const canvasRef = useRef<HTMLCanvasElement>(null);

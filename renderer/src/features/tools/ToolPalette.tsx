@@ -1,13 +1,13 @@
 /**
- * Toolbar buttons of the reading tools: measurements, segmentation, undo, and which
- * lesion the next measurement goes to.
+ * Toolbar buttons of the reading tools: measurements, segmentation, undo and redo, and
+ * which lesion the next measurement goes to.
  */
 import { useStore } from '../../app/createStore';
 import { ToggleButton } from '../../ui/ToggleButton';
 import { lesionSelection, selectLesion } from '../lesions';
 import { toolActions, toolStore, type Tool } from './toolStore';
 import type { ToolController } from './toolController';
-import { describeUndo } from './undoStack';
+import { describeRedo, describeUndo } from './undoStack';
 
 const MEASURE: { id: Tool; label: string; hint: string }[] = [
   { id: 'length', label: 'Length', hint: 'Length: drag from one end to the other.' },
@@ -24,6 +24,7 @@ const SEGMENT: { id: Tool; label: string; hint: string }[] = [
 export function ToolPalette({ controller }: { controller: ToolController }) {
   const tool = useStore(toolStore, (s) => s.tool);
   const undo = useStore(toolStore, (s) => s.undo);
+  const redo = useStore(toolStore, (s) => s.redo);
   const labels = useStore(toolStore, (s) => s.lesionLabels);
   const lesionId = useStore(lesionSelection, (s) => s.selectedLesionId);
   const lesionLabel = lesionId !== null ? (labels[lesionId] ?? `#${lesionId}`) : null;
@@ -70,6 +71,16 @@ export function ToolPalette({ controller }: { controller: ToolController }) {
           onClick={() => void controller.undo()}
         >
           ↶ Undo
+        </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="tool-redo"
+          disabled={redo.length === 0}
+          title={`${describeRedo(redo[redo.length - 1])} (Ctrl+Shift+Z or Ctrl+Y)`}
+          onClick={() => void controller.redo()}
+        >
+          ↷ Redo
         </button>
       </div>
     </>

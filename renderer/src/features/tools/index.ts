@@ -1,7 +1,8 @@
 /**
  * Reading tools on the slice views: length, bidirectional, ellipse and freehand ROI
  * measurements of lesions; brush, eraser, region growing and interpolation of lesion and
- * liver masks; undo of the reader's own edits.
+ * liver masks; undo and redo of the reader's own edits; the lesion masks as coloured labels
+ * for the 3D view.
  */
 import './tools.css';
 
@@ -12,5 +13,7 @@ export type { ToolController } from './toolController';
 // Slice painting shared with the AI proposal layer.
 export { paintLabelSlice, strokeEdges } from './labelCanvas';
 export { colourLabels, labelEdges, sliceImageSize, sparseFromRle, sparseSliceInto, type SliceAxis, type SparseMask } from './maskSlice';
-// The tools' state (active tool, drafts, undo): the reading area and the AI panel read it.
+// The tools' state (active tool, drafts, undo and redo): the reading area and the AI panel read it.
 export * from './toolStore';
+// The lesion masks as coloured labels for the 3D view.
+export { useLesionVolumeLabels } from './useLesionVolumeLabels';

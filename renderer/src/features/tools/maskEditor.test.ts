@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VolumeGeometry } from '../../../../core/api/types';
 import { maskVoxelCount } from '../../../../core/segmentation';
-import { beginStroke, dab, dropSession, endStroke, growRegion, interpolate, openSession, stroke, summarize, undoMask } from './maskEditor';
+import { beginStroke, clearMaskRedo, dab, dropSession, endStroke, growRegion, interpolate, openSession, redoMask, stroke, summarize, undoMask } from './maskEditor';
 
 // 1 mm in-plane, 2 mm slices: 40×40×10.
 const geometry: VolumeGeometry = { dims: [40, 40, 10], spacingMm: [1, 1, 2], originMm: [0, 0, 0], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
@@ -69,5 +69,53 @@ describe('mask editing', () => {
     expect(s.voxelCount).toBe(maskVoxelCount(s.mask));
     undoMask(s);
     expect(s.voxelCount).toBe(twoSlices);
+  });
+
+  it('redoes an undone stroke exactly, and a new edit clears what could be redone', () => {
+    const s = fresh(4);
+    beginStroke(s, 2, 4);
+    dab(s, [20, 20, 8], 2, { radiusMm: 5, mode: 'paint' });
+    endStroke(s);
+    const painted = s.mask.slice();
+    const count = s.voxelCount;
+    beginStroke(s, 2, 4);
+    dab(s, [20, 20, 8], 2, { radiusMm: 2, mode: 'erase' });
+    endStroke(s);
+    const erased = s.mask.slice();
+    const revision = s.revision;
+
+    expect(undoMask(s)).toBe(true);
+    expect(Array.from(s.mask)).toEqual(Array.from(painted));
+    expect(s.voxelCount).toBe(count);
+    expect(redoMask(s)).toBe(true);
+    expect(Array.from(s.mask)).toEqual(Array.from(erased));
+    expect(s.voxelCount).toBe(maskVoxelCount(s.mask));
+    expect(redoMask(s)).toBe(false);
+    // Undo both, redo both: back to the erased state; every step bumps the revision (the 3D view redraws).
+    undoMask(s);
+    undoMask(s);
+    expect(s.voxelCount).toBe(0);
+    redoMask(s);
+    redoMask(s);
+    expect(Array.from(s.mask)).toEqual(Array.from(erased));
+    expect(s.revision).toBe(revision + 6);
+
+    // A new stroke after an undo: the undone edit is gone for good.
+    undoMask(s);
+    beginStroke(s, 2, 5);
+    dab(s, [20, 20, 10], 2, { radiusMm: 3, mode: 'paint' });
+    endStroke(s);
+    expect(redoMask(s)).toBe(false);
+  });
+
+  it('forgets redo steps of every mask when the reader edits something else', () => {
+    const s = openSession(2000, geometry, 'lesion', 8, null, 2);
+    beginStroke(s, 2, 4);
+    dab(s, [20, 20, 8], 2, { radiusMm: 3, mode: 'paint' });
+    endStroke(s);
+    undoMask(s);
+    clearMaskRedo();
+    expect(redoMask(s)).toBe(false);
+    dropSession(s.key);
   });
 });

@@ -12,6 +12,7 @@ import type { MaskSessionSummary, SegmentTarget } from './toolStore';
 import { add, norm, scale, sub } from '../../../../core/dicom/geometry';
 import { inPlaneAxes, sparseFromRle, type SliceAxis, type SparseMask } from './maskSlice';
 
+/** One edit as the voxels it changed: their flat indices and their values before it. */
 interface MaskUndoStep {
   indices: Int32Array;
   before: Uint8Array;
@@ -31,6 +32,10 @@ export interface MaskSession {
   /** Slice axis of the last edit: interpolation fills between slices of that orientation. */
   lastSliceAxis: SliceAxis;
   undo: MaskUndoStep[];
+  /** Edits taken back, newest last (the same voxels, with their values before the redo). */
+  redo: MaskUndoStep[];
+  /** Bumped by every completed edit, undo and redo (the 3D view redraws the mask on it). */
+  revision: number;
   /** The slice under the brush before the current stroke. */
   stroke: { axis: SliceAxis; slice: number; before: Uint8Array } | null;
 }
@@ -96,6 +101,8 @@ export function openSession(
     dirty: false,
     lastSliceAxis: defaultAxis,
     undo: [],
+    redo: [],
+    revision: 0,
     stroke: null,
   };
   sessions.set(key, session);
@@ -124,9 +131,17 @@ function sliceIndexer(dims: Vec3, axis: SliceAxis, slice: number): { count: numb
   return { count: dims[a] * dims[b], at: (p) => base + (p % width) * stride[a] + Math.floor(p / width) * stride[b] };
 }
 
+/** A new edit: one undo step; what was undone before it can no longer be redone. */
 function pushStep(s: MaskSession, step: MaskUndoStep): void {
   s.undo.push(step);
   if (s.undo.length > MASK_UNDO_LIMIT) s.undo.shift();
+  s.redo = [];
+  s.revision++;
+}
+
+/** Forget what could be redone on every mask (the reader made a new edit elsewhere). */
+export function clearMaskRedo(): void {
+  for (const s of sessions.values()) s.redo = [];
 }
 
 export function beginStroke(s: MaskSession, axis: SliceAxis, slice: number): void {
@@ -238,12 +253,12 @@ export function interpolate(s: MaskSession, axis: SliceAxis = s.lastSliceAxis): 
   return added;
 }
 
-/** Take back the newest edit; false when there is none. */
-export function undoMask(s: MaskSession): boolean {
-  const step = s.undo.pop();
-  if (!step) return false;
+/** Put a step's voxels back to its values; returns the step that undoes that (their values now). */
+function applyStep(s: MaskSession, step: MaskUndoStep): MaskUndoStep {
+  const now = new Uint8Array(step.indices.length);
   for (let n = 0; n < step.indices.length; n++) {
     const p = step.indices[n];
+    now[n] = s.mask[p];
     const was = s.mask[p] !== 0;
     const becomes = step.before[n] !== 0;
     s.mask[p] = step.before[n];
@@ -251,6 +266,23 @@ export function undoMask(s: MaskSession): boolean {
     else if (!was && becomes) s.voxelCount++;
   }
   s.dirty = true;
+  s.revision++;
+  return { indices: step.indices, before: now };
+}
+
+/** Take back the newest edit (it can be redone); false when there is none. */
+export function undoMask(s: MaskSession): boolean {
+  const step = s.undo.pop();
+  if (!step) return false;
+  s.redo.push(applyStep(s, step));
+  return true;
+}
+
+/** Do again the edit taken back last; false when there is none. */
+export function redoMask(s: MaskSession): boolean {
+  const step = s.redo.pop();
+  if (!step) return false;
+  s.undo.push(applyStep(s, step));
   return true;
 }
 

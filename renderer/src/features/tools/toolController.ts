@@ -30,6 +30,7 @@ import {
   beginStroke,
   cacheMask,
   cachedMask,
+  clearMaskRedo,
   dab,
   dropSession,
   encodeSession,
@@ -38,6 +39,7 @@ import {
   growRegion,
   interpolate,
   openSession,
+  redoMask,
   sessionKey,
   stroke,
   summarize,
@@ -49,7 +51,7 @@ import type { SliceAxis } from './maskSlice';
 import { dragBidirectional, drawnOrientation, dragEllipse, ellipseFromCorners, isOnSlice, placeShortAxis, translatePoints } from './measureGeometry';
 import { LABEL_FONT_PX, layoutMeasurement, separateLabels, type LaidOutMeasurement } from './measurementLayout';
 import { measurementLines, type MeasurementFigures } from './measurementText';
-import { popUndo, pushUndo } from './undoStack';
+import { recordEdit, redone, takeRedo, takeUndo, undone, type EditHistory } from './undoStack';
 
 /** A press that moves less than this is a click, not a drawing. */
 const MIN_DRAW_PX = 4;
@@ -82,7 +84,10 @@ export interface ToolController {
   hover(view: SliceViewState, px: CanvasPx | null): string | null;
   /** The measurements on this view's slice, laid out (with live points while dragged). */
   layout(view: SliceViewState): LaidOutMeasurement[];
+  /** Take back the reader's newest edit (a measurement drawn, moved or deleted; a mask edit). */
   undo(): Promise<void>;
+  /** Do again the edit taken back last; a new edit clears what can be redone. */
+  redo(): Promise<void>;
   deleteSelected(): Promise<void>;
   /** Escape: drop what is being drawn, or go back to window/level. */
   cancel(): void;
@@ -145,7 +150,12 @@ export function createToolController(api: ApiClient): ToolController {
 
   const toWorld = (view: SliceViewState, px: CanvasPx): Vec3 => canvasToWorld(view.camera, px, view.slicePlaneLps);
 
-  const pushEntry = (entry: UndoEntry): void => toolActions.setUndo(pushUndo(toolStore.getState().undo, entry));
+  const history = (): EditHistory => ({ undo: toolStore.getState().undo, redo: toolStore.getState().redo });
+  /** A new edit of the reader's: undoable, and what was undone before can no longer be redone. */
+  const pushEntry = (entry: UndoEntry): void => {
+    clearMaskRedo();
+    toolActions.setHistory(recordEdit(history(), entry));
+  };
 
   const fail = (what: string, error: unknown): void => {
     toolActions.notify(`${what}: ${describe(error)}`);
@@ -233,7 +243,7 @@ export function createToolController(api: ApiClient): ToolController {
     try {
       const updated = await api.updateMeasurement(m.id, pointsLps);
       toolActions.putMeasurement(updated);
-      pushEntry({ type: 'update', measurementId: m.id, beforeLps: m.pointsLps });
+      pushEntry({ type: 'update', measurementId: m.id, beforeLps: m.pointsLps, afterLps: updated.pointsLps });
       toolActions.notify(null);
     } catch (error) {
       fail('The change was not saved', error);
@@ -591,9 +601,10 @@ export function createToolController(api: ApiClient): ToolController {
     },
 
     async undo() {
-      const { entry, rest } = popUndo(toolStore.getState().undo);
+      const { entry, history: rest } = takeUndo(history());
       if (!entry) return;
-      toolActions.setUndo(rest);
+      // Off the stack before the call, so a second Ctrl+Z takes the next edit, not this one again.
+      toolActions.setHistory(rest);
       try {
         switch (entry.type) {
           case 'add':
@@ -613,12 +624,47 @@ export function createToolController(api: ApiClient): ToolController {
             const session = getSession(entry.sessionKey);
             if (!session || !undoMask(session)) throw new Error('that mask is no longer being edited');
             scheduleMaskRedraw();
-            return;
+            break;
           }
         }
-        toolActions.notify(null);
+        toolActions.setHistory(undone(history(), entry));
+        if (entry.type !== 'mask') toolActions.notify(null);
       } catch (error) {
         fail('Undo failed', error);
+      }
+    },
+
+    async redo() {
+      const { entry, history: rest } = takeRedo(history());
+      if (!entry) return;
+      toolActions.setHistory(rest);
+      try {
+        switch (entry.type) {
+          case 'add': {
+            // Undo deleted the measurement drawn: it comes back as it was (same id, same lesion).
+            const m = await api.restoreMeasurement(entry.measurementId);
+            toolActions.putMeasurement(m);
+            toolActions.selectMeasurement(m.id);
+            break;
+          }
+          case 'update':
+            toolActions.putMeasurement(await api.updateMeasurement(entry.measurementId, entry.afterLps));
+            break;
+          case 'delete':
+            await api.deleteMeasurement(entry.measurementId);
+            toolActions.removeMeasurement(entry.measurementId);
+            break;
+          case 'mask': {
+            const session = getSession(entry.sessionKey);
+            if (!session || !redoMask(session)) throw new Error('that mask is no longer being edited');
+            scheduleMaskRedraw();
+            break;
+          }
+        }
+        toolActions.setHistory(redone(history(), entry));
+        if (entry.type !== 'mask') toolActions.notify(null);
+      } catch (error) {
+        fail('Redo failed', error);
       }
     },
 
@@ -629,7 +675,7 @@ export function createToolController(api: ApiClient): ToolController {
         await api.deleteMeasurement(id);
         toolActions.removeMeasurement(id);
         pushEntry({ type: 'delete', measurementId: id });
-        toolActions.notify('Measurement deleted — Ctrl+Z brings it back.', 'info');
+        toolActions.notify('Measurement deleted — Ctrl+Z brings it back (Ctrl+Shift+Z deletes it again).', 'info');
       } catch (error) {
         fail('The measurement was not deleted', error);
       }

@@ -1,8 +1,8 @@
 /**
  * The reading tools' plain state: which tool drives the left mouse button, the brush and
  * region-growing settings, the measurements and segmentations of the open series as the
- * registry returned them, what is being drawn or dragged right now, and the undo stack of
- * the reader's own edits. Masks themselves (voxel arrays) live with the segmentation
+ * registry returned them, what is being drawn or dragged right now, and the undo and redo
+ * stacks of the reader's own edits. Masks themselves (voxel arrays) live with the segmentation
  * editor, like the volume's voxels live with its loader; this store holds their numbers.
  */
 import type { Measurement, Segmentation, Vec3 } from '../../../../core/api/types';
@@ -33,10 +33,10 @@ export interface MeasurementEdit {
   pointsLps: Vec3[];
 }
 
-/** One of the reader's own actions, as much as is needed to take it back. */
+/** One of the reader's own actions, as much as is needed to take it back and to do it again. */
 export type UndoEntry =
   | { type: 'add'; measurementId: number }
-  | { type: 'update'; measurementId: number; beforeLps: Vec3[] }
+  | { type: 'update'; measurementId: number; beforeLps: Vec3[]; afterLps: Vec3[] }
   | { type: 'delete'; measurementId: number }
   | { type: 'mask'; sessionKey: string };
 
@@ -79,6 +79,8 @@ export interface ToolState {
   draft: DraftMeasurement | null;
   edit: MeasurementEdit | null;
   undo: UndoEntry[];
+  /** Edits taken back, newest last: what Redo does again. A new edit empties it. */
+  redo: UndoEntry[];
   session: MaskSessionSummary | null;
   /** Bumped when a mask's voxels change, so the overlays redraw. */
   maskRevision: number;
@@ -103,6 +105,7 @@ export const toolStore = createStore<ToolState>({
   draft: null,
   edit: null,
   undo: [],
+  redo: [],
   session: null,
   maskRevision: 0,
   hover: null,
@@ -170,6 +173,10 @@ export const toolActions = {
   },
   setUndo(undo: UndoEntry[]): void {
     toolStore.setState({ undo });
+  },
+  /** Both stacks at once (undo and redo move entries between them). */
+  setHistory(history: { undo: UndoEntry[]; redo: UndoEntry[] }): void {
+    toolStore.setState({ undo: history.undo, redo: history.redo });
   },
   setSession(session: MaskSessionSummary | null): void {
     toolStore.setState({ session });

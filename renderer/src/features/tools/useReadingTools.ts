@@ -2,7 +2,7 @@
  * The reading tools for the viewer: one controller per API client, the data it draws
  * (measurements, segmentations and lesion labels of the open series, reloaded whenever the
  * workstation reports a change to the patient's lesions or masks), and the keyboard: Esc,
- * Del, Ctrl+Z, [ and ].
+ * Del, Ctrl+Z (undo), Ctrl+Shift+Z and Ctrl+Y (redo), [ and ].
  */
 import { createElement, useEffect, useMemo } from 'react';
 import { useApi, type ApiClient } from '../../api';
@@ -15,6 +15,7 @@ import { LayerBoundary } from './LayerBoundary';
 import { MaskUnderlay } from './MaskUnderlay';
 import { MeasurementOverlay } from './MeasurementOverlay';
 import { createToolController, type ToolController } from './toolController';
+import { isRedoKey, isUndoKey } from './undoStack';
 
 export interface ReadingTools {
   controller: ToolController;
@@ -119,7 +120,10 @@ function useToolShortcuts(controller: ToolController): void {
       } else if ((event.key === 'Delete' || event.key === 'Backspace') && state.selectedMeasurementId !== null) {
         event.preventDefault();
         void controller.deleteSelected();
-      } else if ((event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === 'z') {
+      } else if (isRedoKey(event)) {
+        event.preventDefault();
+        void controller.redo();
+      } else if (isUndoKey(event)) {
         event.preventDefault();
         void controller.undo();
       } else if ((event.key === '[' || event.key === ']') && isSegmentTool(state.tool)) {

@@ -10,6 +10,7 @@ import { useStore } from '../../app/createStore';
 import { lesionSelection } from '../lesions';
 import { viewportActions, viewportStore } from '../viewer';
 import { CompareLinkLabel, useRegistrationSync } from '../followup';
+import { HANGING_RULES, hangingStore, setHangingRule, type HangingRule } from './hangingRule';
 
 interface CompareOption {
   seriesId: number;
@@ -26,6 +27,7 @@ export function CompareControls() {
   const layout = useStore(viewportStore, (s) => s.layout);
   const compareSeriesId = useStore(viewportStore, (s) => s.compareSeriesId);
   const syncScroll = useStore(viewportStore, (s) => s.syncScroll);
+  const hanging = useStore(hangingStore, (s) => s.rule);
   const [options, setOptions] = useState<CompareOption[] | null>(null);
   useRegistrationSync();
 
@@ -58,7 +60,7 @@ export function CompareControls() {
 
   // A comparison with a series of another patient (or the one now open) ends.
   useEffect(() => {
-    if (options && compareSeriesId !== null && !options.some((o) => o.seriesId === compareSeriesId)) viewportActions.chooseCompareSeries(null);
+    if (options && compareSeriesId !== null && !options.some((o) => o.seriesId === compareSeriesId)) viewportActions.endCompare();
   }, [options, compareSeriesId]);
 
   const available = (options?.length ?? 0) > 0;
@@ -103,6 +105,22 @@ export function CompareControls() {
         </label>
       )}
       {layout === 'compare' && syncScroll && <CompareLinkLabel />}
+      <label className="compare-hanging" title={`Hanging rule: how an exam opens. ${HANGING_RULES.find((r) => r.id === hanging)?.hint ?? ''}`}>
+        <span className="dim">Hanging</span>
+        <select
+          className="compare-select"
+          data-testid="hanging-rule"
+          value={hanging}
+          aria-label="Hanging rule: how an exam opens"
+          onChange={(event) => setHangingRule(event.target.value as HangingRule)}
+        >
+          {HANGING_RULES.map((r) => (
+            <option key={r.id} value={r.id} title={r.hint}>
+              {r.label}
+            </option>
+          ))}
+        </select>
+      </label>
     </div>
   );
 }

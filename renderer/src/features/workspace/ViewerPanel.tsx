@@ -23,11 +23,12 @@ import {
   type SliceTools,
   StatusBar,
 } from '../viewer';
-import { SegmentationBar, ToolNotice, toolStore, useReadingTools } from '../tools';
+import { SegmentationBar, ToolNotice, toolStore, useLesionVolumeLabels, useReadingTools } from '../tools';
 import { withProposalOverlay } from '../ai';
 import { withLandmarkPicking } from '../followup';
 import { ViewerToolbar } from './ViewerToolbar';
 import { useLesionFocus } from './useLesionFocus';
+import { useHangingRule } from './hangingRule';
 import './workspace.css';
 
 function GroupHeader({ group }: { group: GroupId }) {
@@ -44,6 +45,18 @@ function GroupHeader({ group }: { group: GroupId }) {
       <span className="strong">{date ?? (series ? 'no study date' : 'loading…')}</span>
       {role && <span className={`group-role${days! > 0 ? ' current' : ''}`}>{role}</span>}
       {series && <span className="dim group-desc">{[series.study.description, series.description].filter(Boolean).join(' · ')}</span>}
+      {group === 'b' && (
+        <button
+          type="button"
+          className="icon-button group-close"
+          data-testid="compare-close"
+          aria-label="Close the compared exam"
+          title="Close this exam: back to one exam (with the 3D view)"
+          onClick={() => viewportActions.setLayout('single')}
+        >
+          ×
+        </button>
+      )}
     </div>
   );
 }
@@ -90,10 +103,14 @@ export function ViewerPanel() {
   const volumeB = useVolumeImage(api, 'b', comparing ? compareSeriesId : null);
   const { controller, sliceTools: readingTools } = useReadingTools();
   const tool = useStore(toolStore, (s) => s.tool);
+  // The lesion masks in the 3D view (single layout only: the compare layout has no 3D view).
+  const volumeLabels = useLesionVolumeLabels(seriesId, volume?.geometry ?? null, !comparing);
   // The AI proposals' masks are drawn over the lesion masks, and the follow-up's landmark
   // picking takes clicks while it is on (one composition, kept stable).
   const sliceTools = useMemo(() => withLandmarkPicking(withProposalOverlay(readingTools)), [readingTools]);
   useLesionFocus(api);
+  // A follow-up opens beside its prior, the baseline alone (the reader's rule).
+  useHangingRule();
 
   const cell = (view: ViewKind): string => `cell${maximized === view ? ' maximized' : ''}${maximized && maximized !== view ? ' hidden' : ''}`;
 
@@ -129,7 +146,7 @@ export function ViewerPanel() {
               <SliceView kind="sagittal" volume={volume} tools={sliceTools} tool={tool} />
             </div>
             <div className={cell('3d')}>
-              <VolumeView volume={volume} />
+              <VolumeView volume={volume} labels={volumeLabels} />
             </div>
           </>
         )}

@@ -16,6 +16,7 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
   const presetId = useStore(viewportStore, (s) => s.groups[activeGroup].windowPresetId);
   const huWindow = useStore(viewportStore, (s) => s.groups[activeGroup].window);
   const volumePresetId = useStore(viewportStore, (s) => s.volumePresetId);
+  const volumeLabelsVisible = useStore(viewportStore, (s) => s.volumeLabelsVisible);
   const layout = useStore(viewportStore, (s) => s.layout);
   const tool = useStore(toolStore, (s) => s.tool);
   const defaultWindow = series?.defaultWindow ?? null;
@@ -69,6 +70,14 @@ export function ViewerToolbar({ controller }: { controller: ToolController }) {
               {p.label}
             </ToggleButton>
           ))}
+          <ToggleButton
+            testId="vr-masks"
+            active={volumeLabelsVisible}
+            title="Show the lesion masks in the 3D view, each in its lesion's colour (as on the slices). They are drawn over the volume, so a lesion inside an organ shows through it: turn the view to judge its depth."
+            onClick={() => viewportActions.setVolumeLabelsVisible(!volumeLabelsVisible)}
+          >
+            Masks
+          </ToggleButton>
         </div>
       )}
     </div>

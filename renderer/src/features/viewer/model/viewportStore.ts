@@ -78,6 +78,13 @@ export interface ViewportState {
   examTransform: ExamTransform;
   /** The 3D view's rendering preset (all groups). */
   volumePresetId: VolumePreset['id'];
+  /** The 3D view draws the lesion masks as coloured surfaces. */
+  volumeLabelsVisible: boolean;
+  /**
+   * The series just opened from the library whose layout the hanging rule is still to decide
+   * (beside its prior, or alone); null once decided, or once the reader chose a layout.
+   */
+  layoutByRule: number | null;
   readout: CursorReadout | null;
 }
 
@@ -113,6 +120,8 @@ export const viewportStore = createStore<ViewportState>({
   syncScroll: true,
   examTransform: TABLE_POSITION,
   volumePresetId: 'softTissue',
+  volumeLabelsVisible: true,
+  layoutByRule: null,
   readout: null,
 });
 
@@ -142,6 +151,15 @@ function followerCursor(state: ViewportState, group: GroupId, lps: Vec3): Vec3 |
   const other = state.groups[otherGroup(group)];
   if (!other.geometry || !other.cursorLps) return null;
   return syncedCursor(state.examTransform, group === 'a' ? 'aToB' : 'bToA', lps, other.cursorLps, other.geometry);
+}
+
+function compareState(compareSeriesId: number | null): Partial<ViewportState> {
+  const s = viewportStore.getState();
+  return {
+    compareSeriesId,
+    layout: compareSeriesId === null ? 'single' : 'compare',
+    activeGroup: compareSeriesId === null ? 'a' : s.activeGroup,
+  };
 }
 
 export const viewportActions = {
@@ -216,16 +234,25 @@ export const viewportActions = {
   setLoad(group: GroupId, patch: Partial<VolumeLoadState>): void {
     patchGroup(group, (g) => ({ load: { ...g.load, ...patch } }));
   },
+  /** The reader's choice of layout (the hanging rule no longer decides it). */
   setLayout(layout: Layout): void {
-    viewportStore.setState((s) => ({ layout, activeGroup: layout === 'single' ? 'a' : s.activeGroup }));
+    viewportStore.setState((s) => ({ layout, activeGroup: layout === 'single' ? 'a' : s.activeGroup, layoutByRule: null }));
   },
-  /** Compare the open exam with another series (null: back to one exam). */
+  /** The reader compares the open exam with another series (null: back to one exam). */
   chooseCompareSeries(compareSeriesId: number | null): void {
-    viewportStore.setState((s) => ({
-      compareSeriesId,
-      layout: compareSeriesId === null ? 'single' : 'compare',
-      activeGroup: compareSeriesId === null ? 'a' : s.activeGroup,
-    }));
+    viewportStore.setState({ ...compareState(compareSeriesId), layoutByRule: null });
+  },
+  /** The series compared with is no longer one to compare with (another patient's): back to one exam. */
+  endCompare(): void {
+    viewportStore.setState(compareState(null));
+  },
+  /**
+   * The hanging rule's layout for a series just opened: beside `priorSeriesId`, or alone
+   * (null). Ignored when another series was opened since, or the reader chose a layout.
+   */
+  hangLayout(seriesId: number, priorSeriesId: number | null): void {
+    if (viewportStore.getState().layoutByRule !== seriesId) return;
+    viewportStore.setState({ ...compareState(priorSeriesId), layoutByRule: null });
   },
   setSyncScroll(syncScroll: boolean): void {
     viewportStore.setState({ syncScroll });
@@ -237,6 +264,9 @@ export const viewportActions = {
   setVolumePreset(volumePresetId: VolumePreset['id']): void {
     viewportStore.setState({ volumePresetId });
   },
+  setVolumeLabelsVisible(volumeLabelsVisible: boolean): void {
+    viewportStore.setState({ volumeLabelsVisible });
+  },
   setReadout(readout: CursorReadout | null): void {
     viewportStore.setState({ readout });
   },
@@ -247,11 +277,14 @@ export const viewportActions = {
 
 /**
  * Open a series from the library (browser, import report, follow-up): viewport group a shows
- * it. The views of the open exam forget the old series in the same render.
+ * it. The views of the open exam forget the old series in the same render. Whether it is shown
+ * beside its prior or alone is the hanging rule's to decide (features/workspace), unless the
+ * caller chooses a layout itself right after.
  */
 export function openSeries(seriesId: number): void {
   if (appStore.getState().seriesId === seriesId) return;
   viewportActions.beginOpen('a', seriesId);
   viewportActions.setReadout(null);
+  viewportStore.setState({ layoutByRule: seriesId });
   appActions.seriesSelected(seriesId);
 }

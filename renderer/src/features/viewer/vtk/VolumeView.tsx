@@ -4,6 +4,8 @@
  * every slice has arrived — uploading a 3D texture per chunk would cost more than it
  * shows. A large volume is drawn from its own half-resolution copy (see downsample.ts),
  * which the view makes and deletes with its pipeline. Orientation labels follow the camera.
+ * Label masks handed in (the lesions) are drawn as surfaces in their colours, with a legend,
+ * and can be hidden (useLabelSurfaces).
  */
 import { useEffect, useRef, useState } from 'react';
 import vtkDataArray from '@kitware/vtk.js/Common/Core/DataArray';
@@ -19,6 +21,9 @@ import { downsampleXY, shouldDownsampleFor3d } from './downsample';
 import { VOLUME_PRESETS } from '../model/presets';
 import type { LoadedVolume } from '../model/sliceTools';
 import { useVtkView } from './useVtkView';
+import { useLabelSurfaces } from './useLabelSurfaces';
+import { cssRgb } from '../model/lesionColours';
+import type { VolumeLabel } from '../model/volumeLabels';
 import { edgeLabels, volumeCenterLps, type EdgeLabels } from '../model/viewGeometry';
 import { cross, normalizeOrZero, sub } from '../../../../../core/dicom/geometry';
 
@@ -31,7 +36,9 @@ interface Pipeline {
   reduction: 1 | 2;
 }
 
-export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
+const NO_LABELS: readonly VolumeLabel[] = [];
+
+export function VolumeView({ volume, labels = NO_LABELS }: { volume: LoadedVolume | null; labels?: readonly VolumeLabel[] }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const complete = useGroup('a', (g) => g.load.complete);
   const load = useGroup('a', (g) => g.load);
@@ -42,7 +49,9 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
   const view = useVtkView(hostRef, 'a', '3d', { trackball: true, background: [0.02, 0.02, 0.03], enabled: windowWanted });
   const presetId = useStore(viewportStore, (s) => s.volumePresetId);
   const [pipeline, setPipeline] = useState<Pipeline | null>(null);
-  const [labels, setLabels] = useState<EdgeLabels | null>(null);
+  const [orientation, setOrientation] = useState<EdgeLabels | null>(null);
+  const labelsVisible = useStore(viewportStore, (s) => s.volumeLabelsVisible);
+  const surfaces = useLabelSurfaces(pipeline ? view : null, volume?.geometry ?? null, labels, labelsVisible);
 
   useEffect(() => {
     if (!view || !volume || !complete) return;
@@ -100,7 +109,7 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
         const focal = camera.getFocalPoint() as Vec3;
         const dop = normalizeOrZero(sub(focal, position));
         const up = normalizeOrZero(camera.getViewUp() as Vec3);
-        setLabels(edgeLabels(cross(dop, up), up));
+        setOrientation(edgeLabels(cross(dop, up), up));
       });
     };
     const subscription = camera.onModified(updateLabels);
@@ -147,17 +156,29 @@ export function VolumeView({ volume }: { volume: LoadedVolume | null }) {
       data-testid="view-3d"
       data-ready={pipeline ? 'true' : 'false'}
       data-reduction={pipeline?.reduction ?? undefined}
+      data-labels={surfaces.length}
+      data-labels-visible={labelsVisible ? 'true' : 'false'}
       onDoubleClick={() => viewportActions.toggleMaximized('a', '3d')}
     >
       <div className="vtk-host" ref={hostRef} />
       <div className="overlay">
-        {labels && pipeline && (
+        {orientation && pipeline && (
           <>
-            <div className="orient orient-top" data-testid="orientation-3d-top">{labels.top}</div>
-            <div className="orient orient-bottom" data-testid="orientation-3d-bottom">{labels.bottom}</div>
-            <div className="orient orient-left" data-testid="orientation-3d-left">{labels.left}</div>
-            <div className="orient orient-right" data-testid="orientation-3d-right">{labels.right}</div>
+            <div className="orient orient-top" data-testid="orientation-3d-top">{orientation.top}</div>
+            <div className="orient orient-bottom" data-testid="orientation-3d-bottom">{orientation.bottom}</div>
+            <div className="orient orient-left" data-testid="orientation-3d-left">{orientation.left}</div>
+            <div className="orient orient-right" data-testid="orientation-3d-right">{orientation.right}</div>
           </>
+        )}
+        {surfaces.length > 0 && labelsVisible && (
+          <ul className="vr-legend" data-testid="vr-legend" aria-label="Lesion masks in 3D">
+            {surfaces.map((s) => (
+              <li key={s.key} data-testid="vr-label" data-key={s.key} data-name={s.name} data-rgb={s.rgb.join(',')} data-triangles={s.triangles}>
+                <span className="vr-swatch" style={{ background: cssRgb(s.rgb) }} />
+                {s.name}
+              </li>
+            ))}
+          </ul>
         )}
         <div className="corner corner-tl">
           <span className="view-tag view-tag-3d">3D</span>
