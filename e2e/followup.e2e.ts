@@ -275,6 +275,7 @@ describe('follow-up: registration, matching and the review queue in Chromium', (
     const signoffs = (await apiCall<LesionTable>(serve, 'getLesionTable', patientRowId)).table.signoffs;
     expect(signoffs).toHaveLength(1);
     expect(signoffs[0]).toMatchObject({ reopenReason: 'second reading', reopenedBy: { name: reader } });
+    await openFollowUpTab();
   });
 
   it('side by side, the exams are linked by the registration: a point chosen in the follow-up centres the baseline on the same anatomy', async () => {

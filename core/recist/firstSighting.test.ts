@@ -199,6 +199,15 @@ describe('volumetry follows the lineage', () => {
 });
 
 describe('roles in the case', () => {
+  it('a target declared but never measured is still in the case: validation names it', () => {
+    const t = table();
+    t.lesions.push(lesion(4, 'target'));
+    t.cells[4] = { 1: empty(), 2: empty(), 3: empty() };
+    const a = assessLesionTable(t);
+    expect(a.lesionRoles.find((r) => r.label === 'L4')).toMatchObject({ role: 'target', firstSeenStudyRowId: null, note: 'not seen on any exam yet' });
+    expect(a.recistErrors.join(' ')).toMatch(/target L4/);
+  });
+
   it('fragments and benign lesions are named as such, with why', () => {
     const t = table();
     t.lesions.push(lesion(4, 'target', { lesionType: 'cyst' }));

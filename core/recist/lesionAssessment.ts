@@ -100,7 +100,8 @@ export function recistCaseFromTable(t: LesionTableData): { recistCase: RecistCas
   const roleOf = new Map(roles.map((r) => [r.lesionId, r]));
   const inCase = t.lesions.filter((l) => {
     const r = roleOf.get(l.id)!;
-    return r.role !== 'fragment' && r.role !== 'benign' && r.role !== 'unmatched' && r.firstSeenStudyRowId !== null;
+    // A lesion declared but never measured stays in: a target must then be measured at baseline, and validation says so.
+    return r.role !== 'fragment' && r.role !== 'benign' && r.role !== 'unmatched';
   });
   const lesions: RecistLesion[] = inCase.map((l) => ({ id: l.label, organ: ORGAN[l.site] ?? l.site, role: roleOf.get(l.id)!.role as RecistLesion['role'], lymphNode: l.lymphNode }));
   const reviewedExams = new Set(t.findings.filter((f) => f.status !== 'rejected').map((f) => f.followUpStudyRowId));
