@@ -92,7 +92,7 @@ export function ExamStatus({ lesion, data, currentStudyRowId }: { lesion: Lesion
       </div>
       {signed && (
         <div className="dim" data-testid="lesion-exam-locked">
-          🔒 Signed by {signed.reader.name}: reopen the exam in the table to change it.
+          ✓ Signed by {signed.reader.name}: reopen the exam in the table to change it.
         </div>
       )}
       {candidates.length > 1 && (

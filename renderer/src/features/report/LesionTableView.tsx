@@ -89,7 +89,7 @@ function SignoffCell({ exam, signoff }: { exam: ExamColumn; signoff: ExamSignoff
     <div className="signoff-cell">
       {signoff ? (
         <div data-testid={`signed-${exam.studyRowId}`} data-reader={signoff.reader.name} title={`Signed ${signoff.signedAt}; the exam is locked`}>
-          <span className="lock">🔒</span> {signoff.reader.name}
+          <span className="lock">✓ signed</span> {signoff.reader.name}
           <div className="dim">{signoff.signedAt.slice(0, 16).replace('T', ' ')}</div>
           {!reopening ? (
             <button type="button" className="link-button" data-testid={`reopen-${exam.studyRowId}`} onClick={() => setReopening(true)}>
@@ -181,7 +181,7 @@ export function LesionTableView({ data, currentStudyRowId }: { data: LesionTable
                   <th key={e.studyRowId} className={e.studyRowId === currentStudyRowId ? 'current' : undefined} data-study-row-id={e.studyRowId} title={e.description}>
                     <div className="exam-date">{e.date ?? 'no date'}</div>
                     <div className="dim exam-tag">
-                      {signoffOf.has(e.studyRowId) && <span title={`Signed by ${signoffOf.get(e.studyRowId)!.reader.name}: locked`}>🔒 </span>}
+                      {signoffOf.has(e.studyRowId) && <span className="signed-tag" title={`Signed by ${signoffOf.get(e.studyRowId)!.reader.name}: locked`}>✓ signed · </span>}
                       {e.studyRowId === baselineId ? 'baseline' : e.description || '\u00a0'}
                     </div>
                   </th>
