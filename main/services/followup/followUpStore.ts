@@ -71,6 +71,12 @@ function toLink(r: LinkRow): LesionLinkRow {
 
 export type LinkFilter = { patientRowId?: number; status?: LesionLinkRow['status']; baselineStudyRowId?: number; followUpStudyRowId?: number };
 
+/** `WHERE a = ? AND …` over the conditions whose value is given (none: no WHERE). */
+function whereOf(conditions: [sql: string, value: number | string | undefined][]): { where: string; args: (number | string)[] } {
+  const given = conditions.filter(([, v]) => v !== undefined) as [string, number | string][];
+  return { where: given.length ? `WHERE ${given.map(([sql]) => sql).join(' AND ')}` : '', args: given.map(([, v]) => v) };
+}
+
 export function getLink(db: Db, id: number): LesionLinkRow {
   const r = db.prepare(`${LINK_SELECT} WHERE k.id = ?`).get(id) as LinkRow | undefined;
   if (!r) throw notFound(`lesion link ${id} does not exist`);
@@ -78,18 +84,13 @@ export function getLink(db: Db, id: number): LesionLinkRow {
 }
 
 export function listLinks(db: Db, filter: LinkFilter): LesionLinkRow[] {
-  const where: string[] = [];
-  const args: (number | string)[] = [];
-  const add = (sql: string, v: number | string | undefined) => {
-    if (v === undefined) return;
-    where.push(sql);
-    args.push(v);
-  };
-  add('k.patient_id = ?', filter.patientRowId);
-  add('k.status = ?', filter.status);
-  add('k.baseline_study_id = ?', filter.baselineStudyRowId);
-  add('k.followup_study_id = ?', filter.followUpStudyRowId);
-  const rows = db.prepare(`${LINK_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY k.status = 'proposed' DESC, k.confidence, k.id`).all(...args) as LinkRow[];
+  const { where, args } = whereOf([
+    ['k.patient_id = ?', filter.patientRowId],
+    ['k.status = ?', filter.status],
+    ['k.baseline_study_id = ?', filter.baselineStudyRowId],
+    ['k.followup_study_id = ?', filter.followUpStudyRowId],
+  ]);
+  const rows = db.prepare(`${LINK_SELECT} ${where} ORDER BY k.status = 'proposed' DESC, k.confidence, k.id`).all(...args) as LinkRow[];
   return rows.map(toLink);
 }
 
@@ -229,17 +230,12 @@ export function findingEffect(db: Db, id: number): FindingEffect {
 }
 
 export function listFindings(db: Db, filter: { patientRowId?: number; followUpStudyRowId?: number; status?: FollowUpFindingRow['status'] }): FollowUpFindingRow[] {
-  const where: string[] = [];
-  const args: (number | string)[] = [];
-  const add = (sql: string, v: number | string | undefined) => {
-    if (v === undefined) return;
-    where.push(sql);
-    args.push(v);
-  };
-  add('f.patient_id = ?', filter.patientRowId);
-  add('f.followup_study_id = ?', filter.followUpStudyRowId);
-  add('f.status = ?', filter.status);
-  return (db.prepare(`${FINDING_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.id`).all(...args) as FindingRow[]).map(toFinding);
+  const { where, args } = whereOf([
+    ['f.patient_id = ?', filter.patientRowId],
+    ['f.followup_study_id = ?', filter.followUpStudyRowId],
+    ['f.status = ?', filter.status],
+  ]);
+  return (db.prepare(`${FINDING_SELECT} ${where} ORDER BY f.id`).all(...args) as FindingRow[]).map(toFinding);
 }
 
 /** Record what matching found, unless the same finding is already on record (a decision is kept). */

@@ -40,6 +40,26 @@ const UNIT_TICKS = [0, 0.2, 0.4, 0.6, 0.8, 1];
 
 type Classification = NonNullable<NonNullable<ValidationReport['overall']>['classification']>;
 
+/** The date ticks under a plot over time, its baseline and its rotated y-axis label. */
+function TimeAxes({ ticks, x, baseY, topY, label, left, right }: { ticks: number[]; x: (day: number) => number; baseY: number; topY: number; label: string; left: number; right: number }) {
+  return (
+    <>
+      {ticks.map((d) => (
+        <g key={d}>
+          <line x1={x(d)} x2={x(d)} y1={baseY} y2={baseY + 4} className="plot-axis" />
+          <text x={x(d)} y={baseY + 17} textAnchor="middle" className="plot-tick">
+            {dayToIsoDate(d).slice(5)}
+          </text>
+        </g>
+      ))}
+      <line x1={left} x2={right} y1={baseY} y2={baseY} className="plot-axis" />
+      <text x={12} y={(baseY + topY) / 2} transform={`rotate(-90 12 ${(baseY + topY) / 2})`} textAnchor="middle" className="plot-tick">
+        {label}
+      </text>
+    </>
+  );
+}
+
 export function RocPlot({ classification }: { classification: Classification }) {
   const W = 330;
   const H = 310;
@@ -149,18 +169,7 @@ export function AgreementPlot({ series }: { series: AgreementSeries }) {
             </text>
           </g>
         ))}
-        {ticks.map((d) => (
-          <g key={d}>
-            <line x1={x(d)} x2={x(d)} y1={y(0)} y2={y(0) + 4} className="plot-axis" />
-            <text x={x(d)} y={y(0) + 17} textAnchor="middle" className="plot-tick">
-              {dayToIsoDate(d).slice(5)}
-            </text>
-          </g>
-        ))}
-        <line x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} className="plot-axis" />
-        <text x={12} y={(y(0) + y(1)) / 2} transform={`rotate(-90 12 ${(y(0) + y(1)) / 2})`} textAnchor="middle" className="plot-tick">
-          Dice
-        </text>
+        <TimeAxes ticks={ticks} x={x} baseY={y(0)} topY={y(1)} label="Dice" left={M.left} right={W - M.right} />
       </g>
       {series.meanDice !== null && (
         <>
@@ -240,18 +249,7 @@ export function TrendPlot({ model, metric }: { model: ModelMonitoring; metric: T
             </text>
           </g>
         ))}
-        {ticks.map((d) => (
-          <g key={d}>
-            <line x1={x(d)} x2={x(d)} y1={y(0)} y2={y(0) + 4} className="plot-axis" />
-            <text x={x(d)} y={y(0) + 17} textAnchor="middle" className="plot-tick">
-              {dayToIsoDate(d).slice(5)}
-            </text>
-          </g>
-        ))}
-        <line x1={M.left} x2={W - M.right} y1={y(0)} y2={y(0)} className="plot-axis" />
-        <text x={12} y={(y(0) + y(top)) / 2} transform={`rotate(-90 12 ${(y(0) + y(top)) / 2})`} textAnchor="middle" className="plot-tick">
-          {t.axis}
-        </text>
+        <TimeAxes ticks={ticks} x={x} baseY={y(0)} topY={y(top)} label={t.axis} left={M.left} right={W - M.right} />
       </g>
       {total !== null && (
         <text x={W - M.right + 4} y={y(total) + 4} className="plot-ref-label ai-mean-label">
