@@ -239,6 +239,9 @@ describe('measurement tools', () => {
 
 describe('segmentation', () => {
   it('grows the lesion from a seed in 3D; its volume matches the phantom’s', async () => {
+    // As a reader would: the whole volume loaded, and the views on the lesion's slice before the seed is clicked.
+    await ws.waitForVolume();
+    await rt.setCursor(target.centreMm);
     await rt.tool('regionGrow');
     await page.waitForSelector('[data-testid="seg-bar"]');
     await page.fill('[data-testid="seg-tolerance"]', '25');
