@@ -3,6 +3,7 @@
 // functional groups, wrong orientation, frames off the grid.
 import { writePart10, type DatasetSpec, type ElementSpec } from './dicomWriter';
 import { SEGMENTATION_STORAGE } from '../services/dicom/seg/readSeg';
+import { packBinaryFrames } from '../../core/dicom/segEncoding';
 
 export interface TestSegFrame {
   segmentNumber: number;
@@ -38,14 +39,7 @@ const codeItem = (value: string, scheme: string, meaning: string): DatasetSpec =
 ];
 
 /** BINARY pixels packed one bit per pixel, least significant bit first, frames back to back (PS3.5 8.1.1). */
-export function packBits(frames: ArrayLike<number>[]): Uint8Array {
-  const total = frames.reduce((n, f) => n + f.length, 0);
-  const out = new Uint8Array(Math.ceil(total / 8));
-  let bit = 0;
-  for (const f of frames)
-    for (let p = 0; p < f.length; p++, bit++) if (f[p]) out[bit >>> 3] |= 1 << (bit & 7);
-  return out;
-}
+export const packBits = packBinaryFrames;
 
 export function buildSeg(spec: TestSegSpec): Uint8Array {
   return buildSegBytes(spec, '1.2.840.10008.1.2.1');
