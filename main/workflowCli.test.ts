@@ -241,6 +241,21 @@ describe('the follow-up workflow through the CLI on a three-exam phantom', () =>
     expect(model.totals.sensitivity).toBe(1);
   });
 
+  it('exports each exam as a DICOM SEG: a lesion keeps its Tracking UID across exams, and the model is named where it made the mask', { timeout: 120_000 }, () => {
+    const uids = new Map<string, string[]>();
+    for (const t of [0, 2]) {
+      const r = ok<{ file: string; segments: { label: string; trackingUid: string; algorithmType: string }[] }>('export', 'seg', '--exam', String(studyIds[t]), '--out', join(dir, 'seg'));
+      for (const s of r.segments) uids.set(s.label, [...(uids.get(s.label) ?? []), s.trackingUid]);
+      expect(r.segments.filter((s) => s.label !== 'Liver').every((s) => s.algorithmType === 'AUTOMATIC')).toBe(true);
+      const dump = spawnSync('dcmdump', ['+P', 'SegmentAlgorithmName', r.file], { encoding: 'utf8' }).stdout;
+      expect(dump).toContain('longitude-liver-lesions');
+    }
+    // The lesions followed from exam 1 to exam 3 carry the same Tracking UID in both SEGs.
+    const followed = [...uids.entries()].filter(([label, list]) => label !== 'Liver' && list.length === 2);
+    expect(followed.length).toBeGreaterThanOrEqual(3);
+    for (const [, [a, b]] of followed) expect(b).toBe(a);
+  });
+
   it('invalid use exits 2 and names the problem', () => {
     const r = cli(['followup', 'confirm', 'bogus-1']);
     expect(r.status).toBe(2);

@@ -13,6 +13,7 @@
  *   lesion status --lesion <id> --exam <studyId> --status <status>|none
  *   record --lesion <id> --exam <studyId> --measurement <id>|default   the measurement of record
  *   signoff --exam <studyId> [--reader "<name>"]          sign; --reopen --reason "…" reopens
+ *   export seg --exam <studyId> [--out <dir>]             DICOM SEG of the exam's masks
  *
  * `<patientId>` is the DICOM PatientID or the library's row id (as `list --json` prints them).
  * Exit codes: 0 done; 1 done with problems (a failed run, an assessment that is not valid
@@ -23,8 +24,10 @@ import { ApiError } from '../core/api/errors';
 import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, LesionTable } from '../core/api/types';
 import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
+import { ExportService } from './services/export/exportService';
+import { appVersion } from './shell/options';
 
-export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff'] as const;
+export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export'] as const;
 
 export const WORKFLOW_USAGE = `follow-up workflow:
   ai run --series <seriesId> [--model <id>]           run a model on a series and wait (default: the first valid lesion model)
@@ -41,6 +44,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   record --lesion <id> --exam <studyId> --measurement <id>|default   choose the measurement of record
   signoff --exam <studyId> [--reader "<name>"]        sign the exam's assessment (locks the exam)
   signoff --exam <studyId> --reopen --reason "<why>"  reopen a signed exam
+  export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
 /** A mistake in the command line: exit 2. */
@@ -330,6 +334,17 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       if (m !== 'default' && (typeof m !== 'string' || !/^\d+$/.test(m))) throw new UsageError('--measurement needs a measurement id, or "default" (the earliest)');
       await app.setMeasurementOfRecord({ lesionId, studyRowId, measurementId: m === 'default' ? null : Number(m) });
       print({ lesionId, studyRowId, measurementId: m === 'default' ? null : Number(m) }, () => `lesion ${lesionId} on study ${studyRowId}: measurement of record ${m}`);
+      return 0;
+    }
+
+    if (command === 'export') {
+      if (sub !== 'seg') throw new UsageError('export needs seg (SR, report and CSV come next)');
+      const studyRowId = intFlag(flags, 'exam');
+      const exporter = new ExportService({ db: app.db, homeDir: app.homeDir, version: appVersion() });
+      const result = await exporter.exportSeg({ studyRowId, ...(typeof flags.out === 'string' ? { outDir: flags.out } : {}) });
+      print(result, () =>
+        [`wrote ${result.file}: ${result.segments.length} segment(s), ${result.frames} frame(s)`, ...result.segments.map((x) => `  ${x.segmentNumber} ${x.label} ${x.algorithmType}, ${x.voxels} voxels, tracking UID ${x.trackingUid}`)].join('\n'),
+      );
       return 0;
     }
 

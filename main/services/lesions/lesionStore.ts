@@ -23,7 +23,9 @@ import { measurementNumbers, MeasurementError, type MeasurementNumbers } from '.
 import type { Db } from '../registry/db';
 import { changed, transaction } from '../registry/changes';
 import { audit } from '../audit/auditLog';
+import { randomBytes } from 'node:crypto';
 import { ApiError } from '../../../core/api/errors';
+import { uidFromHashHex } from '../../../core/dicom/uids';
 import { currentReader } from '../session/readerContext';
 import { assertExamOpen, assertLesionUnsigned, assertSeriesOpen } from './signoffStore';
 
@@ -176,6 +178,7 @@ export function createLesion(db: Db, patientRowId: number, fields: Partial<Lesio
           now(),
         ).lastInsertRowid,
     );
+    db.prepare('UPDATE lesions SET tracking_uid = ? WHERE id = ?').run(newTrackingUid(), id);
     const lesion = getLesion(db, id);
     recordChange(db, 'lesion', id, 'create', null, lesion, id);
     return lesion;
@@ -495,5 +498,27 @@ export function setMeasurementOfRecord(db: Db, lesionId: number, studyRowId: num
       measurementId === null ? null : { studyRowId, measurementId },
       lesionId,
     );
+  });
+}
+
+// ---- the lesion's Tracking UID (DICOM SEG and SR) ----
+
+/** A new UID under 2.25 (PS3.5 B.2) from 128 random bits. */
+function newTrackingUid(): string {
+  return uidFromHashHex(randomBytes(16).toString('hex'));
+}
+
+/**
+ * The lesion's Tracking Unique Identifier: the same in every exam's SEG and SR (PS3.3 C.8.20.4).
+ * A lesion written before Tracking UIDs were kept gets one now, once.
+ */
+export function trackingUidOf(db: Db, lesionId: number): string {
+  return transaction(db, () => {
+    const r = db.prepare('SELECT tracking_uid AS uid FROM lesions WHERE id = ?').get(lesionId) as { uid: string | null } | undefined;
+    if (!r) throw new LesionNotFoundError(`lesion ${lesionId} does not exist`);
+    if (r.uid) return r.uid;
+    const uid = newTrackingUid();
+    db.prepare('UPDATE lesions SET tracking_uid = ? WHERE id = ?').run(uid, lesionId);
+    return uid;
   });
 }

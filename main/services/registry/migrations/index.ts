@@ -6,6 +6,7 @@ import { m0040Registration } from './0040-registration';
 import { m0060Reader } from './0060-reader';
 import { m0070Followup } from './0070-followup';
 import { m0080AiErrors } from './0080-ai-errors';
+import { m0100TrackingUid } from './0100-tracking-uid';
 
 export interface Migration {
   /** Numbered in steps of ten; recorded in PRAGMA user_version. */
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** In order. Add a file per migration and list it here. */
-export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions, m0030Ai, m0040Registration, m0050Lineage, m0060Reader, m0070Followup, m0080AiErrors];
+export const MIGRATIONS: readonly Migration[] = [m0010Initial, m0020Lesions, m0030Ai, m0040Registration, m0050Lineage, m0060Reader, m0070Followup, m0080AiErrors, m0100TrackingUid];
