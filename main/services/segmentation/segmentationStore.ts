@@ -6,9 +6,10 @@
  * only writer of `segmentations`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { ApiError } from '../../../core/api/errors';
 import type { Segmentation, VolumeGeometry } from '../../../core/api/types';
 
 export type { Segmentation } from '../../../core/api/types';
@@ -67,39 +68,130 @@ function toSegmentation(r: SegRow): Segmentation {
 
 const now = () => new Date().toISOString();
 
-/** Write a mask file durably (temporary name, fsync, rename); returns its path relative to home. */
+/**
+ * A mask that could not be written into the library (a full disk, a read-only library): the
+ * message names the file and the reason; nothing of it was kept and what was saved before is
+ * unchanged. Kind `unavailable`: the workstation's disk, not the call, is at fault.
+ */
+export class MaskWriteError extends ApiError {
+  constructor(
+    message: string,
+    /** The system's error code (ENOSPC, EROFS, SQLITE_FULL, …). */
+    readonly code: string | undefined,
+  ) {
+    super('unavailable', message);
+  }
+}
+
+/** Why writing into the library failed, in words a reader understands ("disk full (ENOSPC)"). */
+export function writeFailureReason(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'ENOSPC':
+    case 'SQLITE_FULL':
+      return `disk full (${code})`;
+    case 'EDQUOT':
+      return 'disk quota exceeded (EDQUOT)';
+    case 'EROFS':
+      return 'the library is read-only (EROFS)';
+    case 'SQLITE_READONLY':
+      return 'the registry is read-only (SQLITE_READONLY)';
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in the library (${code})`;
+    case 'EIO':
+      return 'input/output error on the library disk (EIO)';
+    default:
+      if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return `input/output error writing the registry (${code})`;
+      return typeof code === 'string' ? `${code}: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);
+  }
+}
+
+const NOTHING_SAVED = 'nothing was saved; the masks saved before are unchanged';
+
+function maskFileError(homeDir: string, rels: string[], err: unknown): MaskWriteError {
+  const what = rels.length === 1 ? `the mask file ${rels[0]}` : `${rels.length} mask files (${rels[0]}, …)`;
+  return new MaskWriteError(`could not write ${what} in the library ${homeDir}: ${writeFailureReason(err)}; ${NOTHING_SAVED}`, (err as { code?: string }).code);
+}
+
+/** A registry write that failed because of its disk becomes a MaskWriteError; anything else is passed on. */
+function registryWriteError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof ApiError || typeof code !== 'string' || !/^SQLITE_(FULL|READONLY|IOERR)/.test(code)) return err;
+  return new MaskWriteError(`could not record the mask in the registry: ${writeFailureReason(err)}; ${NOTHING_SAVED}`, code);
+}
+
+/**
+ * `mkdir -p` that reports the real reason: Node's recursive mkdir turns EROFS into ENOENT
+ * (nodejs/node#47098), so the missing folders are then made one by one and the first
+ * failure carries its own code.
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
+}
+
+/** Remove files that must not stay (temporaries, a file no row refers to); a failure here must not hide the first one. */
+async function removeQuietly(paths: string[]): Promise<void> {
+  await Promise.all(paths.map((f) => fsp.rm(f, { force: true }).catch(() => undefined)));
+}
+
+/**
+ * Write a mask file durably (temporary name, fsync, rename); returns its path relative to home.
+ * On any failure (a full disk, a read-only library) the temporary is removed and a
+ * MaskWriteError names the file and the reason.
+ */
 export async function writeMaskFile(homeDir: string, seriesUid: string, mask: Uint8Array, gzipLevel = 6): Promise<string> {
   const rel = `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}.u8.gz`;
   const abs = join(homeDir, rel);
-  mkdirSync(dirname(abs), { recursive: true });
   const tmp = `${abs}.tmp`;
-  const fh = await fsp.open(tmp, 'wx');
+  const payload = gzipSync(mask, { level: gzipLevel });
   try {
-    await fh.writeFile(gzipSync(mask, { level: gzipLevel }));
-    await fh.datasync();
-  } finally {
-    await fh.close();
+    makeDirectory(dirname(abs));
+    const fh = await fsp.open(tmp, 'wx');
+    try {
+      await fh.writeFile(payload);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await fsp.rename(tmp, abs);
+  } catch (err) {
+    await removeQuietly([tmp, abs]);
+    throw maskFileError(homeDir, [rel], err);
   }
-  await fsp.rename(tmp, abs);
   return rel;
 }
 
 /**
  * Several mask files at once (a model run's proposals): written under temporary names, made
  * durable with one flush of the file system, then renamed. `suffix` names the payload's form
- * (default `.u8.gz`, a gzip of the Uint8Array). Returns their relative paths.
+ * (default `.u8.gz`, a gzip of the Uint8Array). Returns their relative paths. All or none:
+ * on a failure every one of them is removed and a MaskWriteError says why.
  */
 export async function writeMaskFiles(homeDir: string, seriesUid: string, masks: Uint8Array[], gzipLevel = 6, suffix = '.u8.gz'): Promise<string[]> {
   const rels = masks.map(() => `masks/${seriesUid}/${Date.now()}-${randomBytes(6).toString('hex')}${suffix}`);
   const tmps = rels.map((r) => `${join(homeDir, r)}.tmp`);
-  if (masks.length) mkdirSync(dirname(tmps[0]), { recursive: true });
   try {
+    if (masks.length) makeDirectory(dirname(tmps[0]));
     for (let i = 0; i < masks.length; i++) await fsp.writeFile(tmps[i], gzipSync(masks[i], { level: gzipLevel }), { flag: 'wx' });
     await flushToDisk(homeDir, tmps);
     for (let i = 0; i < masks.length; i++) await fsp.rename(tmps[i], join(homeDir, rels[i]));
   } catch (err) {
-    await Promise.all([...tmps, ...rels.map((r) => join(homeDir, r))].map((f) => fsp.rm(f, { force: true })));
-    throw err;
+    await removeQuietly([...tmps, ...rels.map((r) => join(homeDir, r))]);
+    throw maskFileError(homeDir, rels, err);
   }
   return rels;
 }
@@ -175,8 +267,9 @@ export async function saveSegmentation(db: Db, homeDir: string, input: NewSegmen
   try {
     return insertSegmentationRow(db, input, rel);
   } catch (err) {
-    await fsp.rm(join(homeDir, rel), { force: true });
-    throw err;
+    // No row refers to the file: it must not stay.
+    await removeQuietly([join(homeDir, rel)]);
+    throw registryWriteError(err);
   }
 }
 
@@ -185,10 +278,12 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
   const before = getSegmentation(db, id);
   const row = db.prepare('SELECT path, original_path, source FROM segmentations WHERE id = ?').get(id) as { path: string; original_path: string | null; source: string };
   const n = numbers(input);
+  // The new file first: a failure here leaves the row and the file it points to as they were.
   const rel = await writeMaskFile(homeDir, input.seriesUid, input.mask);
   const keepOriginal = row.source === 'ai' && row.original_path === null;
+  let after: Segmentation;
   try {
-    const after = transaction(db, () => {
+    after = transaction(db, () => {
       assertSeriesOpen(db, before.seriesId, `edit mask ${id}`);
       db.prepare(
         'UPDATE segmentations SET path = ?, original_path = ?, voxel_count = ?, volume_ml = ?, hu_mean = ?, hu_sd = ?, hu_min = ?, hu_max = ?, updated_at = ? WHERE id = ?',
@@ -197,13 +292,14 @@ export async function updateSegmentationMask(db: Db, homeDir: string, id: number
       recordChange(db, id, 'update', before, updated);
       return updated;
     });
-    // The superseded edit (never the model's original) is no longer referenced.
-    if (!keepOriginal) await fsp.rm(join(homeDir, row.path), { force: true });
-    return after;
   } catch (err) {
-    await fsp.rm(join(homeDir, rel), { force: true });
-    throw err;
+    await removeQuietly([join(homeDir, rel)]);
+    throw registryWriteError(err);
   }
+  // Committed: the superseded edit (never the model's original) is no longer referenced. Its
+  // removal is best effort; the new file, which the row now points to, is never touched.
+  if (!keepOriginal) await removeQuietly([join(homeDir, row.path)]);
+  return after;
 }
 
 export function deleteSegmentation(db: Db, id: number): void {
