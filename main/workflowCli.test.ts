@@ -9,7 +9,7 @@
  * lesions; a disappeared target counts 0 mm once confirmed; a signed exam is locked.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -249,6 +249,16 @@ describe('the follow-up workflow through the CLI on a three-exam phantom', () =>
       expect(r.segments.filter((s) => s.label !== 'Liver').every((s) => s.algorithmType === 'AUTOMATIC')).toBe(true);
       const dump = spawnSync('dcmdump', ['+P', 'SegmentAlgorithmName', r.file], { encoding: 'utf8' }).stdout;
       expect(dump).toContain('longitude-liver-lesions');
+    }
+    // The exam's TID 1500 report: the same Tracking UIDs; dciodvfy and PixelMed's template validator find no error.
+    const sr = ok<{ file: string; groups: { label: string; trackingUid: string }[]; overallResponse: string }>('export', 'sr', '--exam', String(studyIds[2]), '--out', join(dir, 'sr'));
+    expect(sr.overallResponse).toBe('PD');
+    for (const g of sr.groups) if (uids.has(g.label)) expect(uids.get(g.label)!.at(-1)).toBe(g.trackingUid);
+    expect(spawnSync('dciodvfy', [sr.file], { encoding: 'utf8' }).stderr.split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
+    if (existsSync('/usr/share/java/pixelmed.jar')) {
+      const v = spawnSync('java', ['-Djdk.xml.xpathExprOpLimit=0', '-Djdk.xml.xpathExprGrpLimit=0', '-Djdk.xml.xpathTotalOpLimit=0', '-cp', '/usr/share/java/pixelmed.jar', 'com.pixelmed.validate.DicomSRValidator', sr.file], { encoding: 'utf8' });
+      expect(v.stdout + v.stderr).toContain('Found Root Template TID_1500');
+      expect((v.stdout + v.stderr).split('\n').filter((l) => l.startsWith('Error'))).toEqual([]);
     }
     // The lesions followed from exam 1 to exam 3 carry the same Tracking UID in both SEGs.
     const followed = [...uids.entries()].filter(([label, list]) => label !== 'Liver' && list.length === 2);

@@ -45,6 +45,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   signoff --exam <studyId> [--reader "<name>"]        sign the exam's assessment (locks the exam)
   signoff --exam <studyId> --reopen --reason "<why>"  reopen a signed exam
   export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
+  export sr --exam <studyId> [--out <dir>]            the exam's TID 1500 measurement report (with its SEG)
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
 /** A mistake in the command line: exit 2. */
@@ -338,9 +339,19 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
     }
 
     if (command === 'export') {
-      if (sub !== 'seg') throw new UsageError('export needs seg (SR, report and CSV come next)');
+      if (sub !== 'seg' && sub !== 'sr') throw new UsageError('export needs seg or sr (the report and CSV come next)');
       const studyRowId = intFlag(flags, 'exam');
       const exporter = new ExportService({ db: app.db, homeDir: app.homeDir, version: appVersion() });
+      if (sub === 'sr') {
+        const r = await exporter.exportSr({ studyRowId, ...(typeof flags.out === 'string' ? { outDir: flags.out } : {}) });
+        print(r, () =>
+          [
+            `wrote ${r.file}: ${r.groups.length} lesion(s)${r.seg ? `, with ${r.seg.file}` : ''}; overall ${r.overallResponse ?? '—'}`,
+            ...r.groups.map((g) => `  ${g.label} long ${g.longAxisMm ?? '—'} mm, short ${g.shortAxisMm ?? '—'} mm, volume ${g.volumeMl ?? '—'} mL, tracking UID ${g.trackingUid}`),
+          ].join('\n'),
+        );
+        return 0;
+      }
       const result = await exporter.exportSeg({ studyRowId, ...(typeof flags.out === 'string' ? { outDir: flags.out } : {}) });
       print(result, () =>
         [`wrote ${result.file}: ${result.segments.length} segment(s), ${result.frames} frame(s)`, ...result.segments.map((x) => `  ${x.segmentNumber} ${x.label} ${x.algorithmType}, ${x.voxels} voxels, tracking UID ${x.trackingUid}`)].join('\n'),

@@ -19,6 +19,11 @@ import type { Db } from '../registry/db';
 import { listSegmentations, readMask } from '../segmentation/segmentationStore';
 import { currentReader } from '../session/readerContext';
 import { buildSegDataset, encodePart10, type Code, type SegSegmentSpec } from './segExport';
+import { buildSrDataset, type RESPONSE_CODES, type SrImageRef, type SrLesionGroup } from './srExport';
+import { assessLesionTable } from '../../../core/recist/lesionAssessment';
+import { lesionTableData } from '../lesions/lesionTable';
+import { getMeasurement } from '../lesions/lesionStore';
+import { studyPatientId } from '../library/catalog';
 
 export interface ExportDeps {
   db: Db;
@@ -72,6 +77,14 @@ function readHeader(file: string): Record<string, unknown> {
 
 const newUid = (): string => uidFromHashHex(createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}:${performance.now()}`).digest('hex'));
 
+export interface SrExportResult {
+  file: string;
+  seg: SegExportResult | null;
+  sopInstanceUid: string;
+  groups: { label: string; trackingUid: string; longAxisMm: number | null; shortAxisMm: number | null; volumeMl: number | null }[];
+  overallResponse: string | null;
+}
+
 export class ExportService {
   constructor(private readonly deps: ExportDeps) {}
 
@@ -85,6 +98,152 @@ export class ExportService {
       .prepare('SELECT r.model_id AS name, r.model_version AS version FROM ai_proposals p JOIN ai_runs r ON r.id = p.run_id WHERE p.segmentation_id = ?')
       .get(segmentationId) as { name: string; version: string } | undefined;
     return r ?? null;
+  }
+
+  /** The grid, slices and source header of an exam's primary CT. */
+  private examSource(studyRowId: number) {
+    const seriesId = primaryImageSeries(this.db, studyRowId);
+    if (seriesId === null) throw notFound(`study ${studyRowId} has no image series to export`);
+    const series = getSeriesRow(this.db, seriesId)!;
+    if (!series.geometry) throw invalid(`series ${seriesId} has no volume geometry`);
+    const instances = listInstances(this.db, seriesId);
+    const stack = stackSeries(instances);
+    if (!stack) throw invalid(`series ${seriesId} has no image frames`);
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    const slices: SrImageRef[] = stack.ordered.map((s) => {
+      const inst = byId.get(s.instanceId)!;
+      return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
+    });
+    return { seriesId, series, geometry: series.geometry, slices, header: readHeader(libraryFile(this.deps.homeDir, instances[0].path)) };
+  }
+
+  /**
+   * The exam's TID 1500 measurement report, with its SEG when the exam has masks (the volumetric
+   * groups reference its segments). One group per lesion seen on the exam, from the measurement
+   * of record; the RECIST lines of the exam as qualitative evaluations.
+   */
+  async exportSr(input: { studyRowId: number; outDir?: string }): Promise<SrExportResult> {
+    const studyRowId = Number(input?.studyRowId);
+    if (!Number.isInteger(studyRowId)) throw invalid('exportSr needs { studyRowId }');
+    const patientRowId = studyPatientId(this.db, studyRowId);
+    if (patientRowId === null) throw notFound(`study ${studyRowId} is not in the library`);
+    const src = this.examSource(studyRowId);
+    let seg: SegExportResult | null = null;
+    try {
+      seg = await this.exportSeg({ studyRowId, ...(input.outDir ? { outDir: input.outDir } : {}) });
+    } catch (e) {
+      if (!(e instanceof Error && /no lesion or liver mask/.test(e.message))) throw e;
+    }
+    const table = lesionTableData(this.db, patientRowId);
+    const assessment = assessLesionTable(table);
+    const tpIndex = assessment.recistStudyRowIds.indexOf(studyRowId);
+    const tp = tpIndex >= 0 ? assessment.recist?.timepoints[tpIndex] : undefined;
+    const roles = new Map(assessment.lesionRoles.map((r) => [r.lesionId, r]));
+    const labelOf = new Map(table.lesions.map((l) => [l.id, l.label]));
+    const masks = new Map(listSegmentations(this.db, { seriesId: src.seriesId }).filter((m) => m.structure === 'lesion').map((m) => [m.lesionId, m]));
+    const groups: SrLesionGroup[] = [];
+    const sliceOf = (seriesId: number): SrImageRef[] => (seriesId === src.seriesId ? src.slices : this.examSourceOfSeries(seriesId));
+    for (const l of table.lesions) {
+      const cell = table.cells[l.id]?.[studyRowId];
+      const mask = masks.get(l.id);
+      if (!cell || (!cell.status && !mask)) continue;
+      let diameters: SrLesionGroup['diameters'] = null;
+      if (cell.measurementId !== null && cell.longAxisMm !== null) {
+        const m = getMeasurement(this.db, cell.measurementId);
+        const p = m.pointsLps;
+        const images = sliceOf(m.seriesId);
+        const sliceIndex = m.sliceIndex ?? 0;
+        const geometry = m.seriesId === src.seriesId ? src.geometry : getSeriesRow(this.db, m.seriesId)!.geometry!;
+        diameters = {
+          longAxisMm: cell.longAxisMm,
+          shortAxisMm: m.kind === 'bidirectional' ? cell.shortAxisMm : null,
+          longEnds: [p[0], p[1]],
+          shortEnds: m.kind === 'bidirectional' && p.length >= 4 ? [p[2], p[3]] : null,
+          image: images[Math.min(images.length - 1, Math.max(0, sliceIndex))],
+          sliceIndex,
+          geometry,
+        };
+      }
+      const model = mask && mask.source === 'ai' ? this.modelOf(mask.id) : null;
+      const segment = seg?.segments.find((x) => x.label === l.label);
+      const lineage = table.lineage
+        .filter((x) => x.childLesionId === l.id || x.parentLesionId === l.id)
+        .map((x) =>
+          x.kind === 'split'
+            ? x.childLesionId === l.id
+              ? `fragment of ${labelOf.get(x.parentLesionId)}`
+              : `split: fragment ${labelOf.get(x.childLesionId)}`
+            : x.childLesionId === l.id
+              ? `merged into ${labelOf.get(x.parentLesionId)}`
+              : `${labelOf.get(x.childLesionId)} merged into it`,
+        );
+      const role = roles.get(l.id);
+      groups.push({
+        label: l.label,
+        trackingUid: trackingUidOf(this.db, l.id),
+        finding: LESION_TYPE_CODE[l.lesionType],
+        findingSite: SITE_CODE[l.site],
+        siteDetail: l.couinaudSegment ? `Couinaud segment ${l.couinaudSegment}` : l.nodeStation,
+        model: model ? { ...model, uid: uidFromHashHex(createHash('sha256').update(`model:${model.name}:${model.version}`).digest('hex')) } : null,
+        diameters,
+        volume: mask && segment ? { volumeMl: mask.volumeMl, meanHu: mask.hu?.meanHu ?? null, segmentNumber: segment.segmentNumber } : null,
+        lineage: [...lineage, ...(role && role.role !== l.recistRole && role.note ? [role.note] : [])],
+        status: cell.status && cell.status !== 'measured' ? cell.status : null,
+      });
+    }
+    const signoff = table.signoffs.find((x) => x.studyRowId === studyRowId && x.reopenedAt === null);
+    const responses: { concept: keyof typeof RESPONSE_CODES; value: string }[] = tp
+      ? tp.baseline
+        ? [{ concept: 'baseline sum', value: tp.sumMm === null ? 'no target lesions' : `${tp.sumMm} mm` }]
+        : [
+            { concept: 'overall response', value: `${tp.overallResponse}` },
+            { concept: 'target response', value: `${tp.targetResponse}` },
+            { concept: 'non-target response', value: `${tp.nonTargetResponse}` },
+            { concept: 'new lesions', value: tp.newLesionIds.length ? tp.newLesionIds.join(', ') : 'none' },
+            { concept: 'sum of diameters', value: tp.sumMm === null ? 'incomplete' : `${tp.sumMm} mm` },
+          ]
+      : [];
+    const exams = table.exams.filter((e) => assessment.recistStudyRowIds.includes(e.studyRowId));
+    const order = exams.findIndex((e) => e.studyRowId === studyRowId);
+    const sopInstanceUid = newUid();
+    const dataset = buildSrDataset(
+      {
+        header: src.header,
+        sourceSeriesInstanceUid: src.series.seriesInstanceUid,
+        images: [...new Map(src.slices.map((x) => [x.sopInstanceUid, x])).values()],
+        seg: seg ? { sopInstanceUid: seg.sopInstanceUid, seriesInstanceUid: seg.seriesInstanceUid } : null,
+        timePoint: order <= 0 ? 'baseline' : `follow-up ${order}`,
+        groups,
+        responses,
+        reader: currentReader().name,
+        signedBy: signoff ? { name: signoff.reader.name, at: new Date(signoff.signedAt) } : null,
+      },
+      { seriesInstanceUid: newUid(), sopInstanceUid, seriesNumber: 9002, softwareVersion: this.deps.version, deviceSerialNumber: createHash('sha256').update(hostname()).digest('hex').slice(0, 12), now: new Date() },
+    );
+    const outDir = resolve(input.outDir ?? join(this.deps.homeDir, 'exports'));
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `SR_study${studyRowId}.dcm`);
+    writeFileSync(`${file}.part`, encodePart10(dataset));
+    renameSync(`${file}.part`, file);
+    return {
+      file,
+      seg,
+      sopInstanceUid,
+      groups: groups.map((x) => ({ label: x.label, trackingUid: x.trackingUid, longAxisMm: x.diameters?.longAxisMm ?? null, shortAxisMm: x.diameters?.shortAxisMm ?? null, volumeMl: x.volume?.volumeMl ?? null })),
+      overallResponse: tp?.overallResponse ?? null,
+    };
+  }
+
+  /** The per-slice image references of another series (a measurement drawn off the primary CT). */
+  private examSourceOfSeries(seriesId: number): SrImageRef[] {
+    const instances = listInstances(this.db, seriesId);
+    const stack = stackSeries(instances);
+    if (!stack) return [];
+    const byId = new Map(instances.map((i) => [i.id, i]));
+    return stack.ordered.map((s) => {
+      const inst = byId.get(s.instanceId)!;
+      return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
+    });
   }
 
   /**

@@ -6,7 +6,7 @@
  * UID is the same in every export.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { withReader } from '../session/readerContext';
 import { ExportService } from './exportService';
 
 const DATA = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data');
+const PIXELMED = '/usr/share/java/pixelmed.jar';
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const pydicom = spawnSync('/usr/bin/python3', ['-c', 'import pydicom, numpy'], { encoding: 'utf8' }).status === 0;
 
@@ -34,6 +35,12 @@ afterAll(async () => {
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** PixelMed's SR template validator (Debian libpixelmed-java), with the JDK's XPath limits lifted. */
+function pixelmedSr(file: string): string {
+  const out = spawnSync('java', ['-Djdk.xml.xpathExprOpLimit=0', '-Djdk.xml.xpathExprGrpLimit=0', '-Djdk.xml.xpathTotalOpLimit=0', '-cp', PIXELMED, 'com.pixelmed.validate.DicomSRValidator', file], { encoding: 'utf8' });
+  return `${out.stdout}\n${out.stderr}`;
+}
 
 /** dciodvfy's error lines (warnings about the source's own attributes are not ours). */
 function dciodvfyErrors(file: string): string[] {
@@ -131,6 +138,40 @@ describe('SEG out on the real GE CT with dcmqi’s liver', () => {
     expect(again.segments[0].trackingUid).toMatch(/^2\.25\.\d+$/);
     expect(uid(second)).toBe(uid(first));
     expect(again.sopInstanceUid).not.toBe(first.sopInstanceUid);
+  });
+
+  it('writes the exam’s TID 1500 report: validators find no error, and the lesion’s group carries its diameters, volume and the SEG’s Tracking UID', async () => {
+    const g = app.volumes.seriesRow(ctSeries).geometry!;
+    const at = (i: number, j: number, k: number): [number, number, number] => {
+      const [sx, sy, sz] = g.spacingMm;
+      const d = g.direction;
+      return [0, 1, 2].map((a) => g.originMm[a] + d[a] * i * sx + d[3 + a] * j * sy + d[6 + a] * k * sz) as [number, number, number];
+    };
+    // A bidirectional across the painted lesion on slice 0: 20 rows long, 16 columns across.
+    const m = await app.addMeasurement({ lesionId, seriesId: ctSeries, kind: 'bidirectional', pointsLps: [at(308, 250, 0), at(308, 270, 0), at(300, 260, 0), at(316, 260, 0)], sliceIndex: 0 });
+    const r = await withReader({ name: 'Jones^Anne', id: 'AJ7' }, () => exporter.exportSr({ studyRowId, outDir: join(dir, 'sr') }));
+    expect(r.groups).toEqual([expect.objectContaining({ label: 'L1', longAxisMm: m.longAxisMm, shortAxisMm: m.shortAxisMm, volumeMl: expect.closeTo(17 * 21 * 2 * g.spacingMm[0] * g.spacingMm[1] * g.spacingMm[2] / 1000, 6) })]);
+    if (has('dciodvfy')) expect(dciodvfyErrors(r.file)).toEqual([]);
+    if (has('dsrdump')) {
+      const tree = execFileSync('dsrdump', [r.file], { encoding: 'utf8' });
+      expect(tree).toContain('<has obs context PNAME:(,,"Person Observer Name")="Jones^Anne">');
+      expect(tree).toContain(`<has obs context UIDREF:(,,"Tracking Unique Identifier")="${r.seg!.segments[0].trackingUid}">`);
+      expect(tree).toContain(`<contains NUM:(,,"Long Axis")="${m.longAxisMm!.toPrecision(10).replace(/0+$/, '').replace(/\.$/, '')}"`);
+      expect(tree).toContain('<has concept mod CODE:(,,"Measurement Method")=(126081,DCM,"RECIST 1.1")>');
+      expect(tree).toMatch(/<contains IMAGE:\(,,"Referenced Segment"\)=\(SG image,,1\)>/);
+    }
+    if (existsSync(PIXELMED)) {
+      // PixelMed picks TID 1410 for every group when the document has exactly one planar image
+      // region (an XPath over the whole Imaging Measurements container), so a one-lesion report
+      // with both kinds of group reads as errors there; every error it reports must be that one.
+      const text = pixelmedSr(r.file);
+      expect(text).toContain('Found Root Template TID_1500');
+      expect(text.split('\n').filter((l) => l.startsWith('Error') && !/Template 1410 PlanarROIMeasurements.*within 1\.6\.2:.*Missing conditional content item/.test(l))).toEqual([]);
+    }
+    if (pydicom) {
+      const py = execFileSync('/usr/bin/python3', ['-c', 'import sys,pydicom; d=pydicom.dcmread(sys.argv[1]); print(d.SOPClassUID.name, d.ContentTemplateSequence[0].TemplateIdentifier, d.PatientID)', r.file], { encoding: 'utf8' }).trim();
+      expect(py).toMatch(/^Comprehensive 3D SR Storage 1500 /);
+    }
   });
 
   it('refuses an exam with no mask, naming it', async () => {
