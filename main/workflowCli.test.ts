@@ -266,6 +266,24 @@ describe('the follow-up workflow through the CLI on a three-exam phantom', () =>
     for (const [, [a, b]] of followed) expect(b).toBe(a);
   });
 
+  it('exports the table as CSV (RFC 4180): a row per lesion per exam from its first sighting, the responses of the table, identifiers only on request', { timeout: 60_000 }, () => {
+    const file = join(dir, 'table.csv');
+    expect(ok<{ rows: number }>('export', 'csv', '--patient', 'WF-001', '--out', file).rows).toBeGreaterThan(10);
+    const parsed = spawnSync('/usr/bin/python3', ['-c', 'import csv,json,sys; print(json.dumps(list(csv.DictReader(open(sys.argv[1], newline="")))))', file], { encoding: 'utf8' });
+    const rows = JSON.parse(parsed.stdout) as Record<string, string>[];
+    const table = ok<Table>('table', '--patient', 'WF-001');
+    for (const r of rows) {
+      const exam = table.exams.find((e) => e.studyRowId === Number(r.study_row_id))!;
+      expect(r.overall_response).toBe(exam.overallResponse ?? (exam.baseline ? 'baseline' : ''));
+      expect(r.patient_id).toBe('');
+    }
+    const appearedLabel = table.lesions.find((l) => l.role === 'new')!.label;
+    expect(rows.filter((r) => r.lesion === appearedLabel).map((r) => r.time_point)).toEqual(['follow-up 1', 'follow-up 2']);
+    const withIds = join(dir, 'all.csv');
+    ok('export', 'csv', '--all', '--identifiers', '--out', withIds);
+    expect(spawnSync('head', ['-2', withIds], { encoding: 'utf8' }).stdout.split('\r\n')[1]).toMatch(/^WF-001,/);
+  });
+
   it('invalid use exits 2 and names the problem', () => {
     const r = cli(['followup', 'confirm', 'bogus-1']);
     expect(r.status).toBe(2);

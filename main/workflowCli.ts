@@ -46,6 +46,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   signoff --exam <studyId> --reopen --reason "<why>"  reopen a signed exam
   export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
   export sr --exam <studyId> [--out <dir>]            the exam's TID 1500 measurement report (with its SEG)
+  export csv (--patient <patientId> | --all) --out <file> [--identifiers]   a row per lesion per exam (RFC 4180)
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
 /** A mistake in the command line: exit 2. */
@@ -339,9 +340,16 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
     }
 
     if (command === 'export') {
-      if (sub !== 'seg' && sub !== 'sr') throw new UsageError('export needs seg or sr (the report and CSV come next)');
-      const studyRowId = intFlag(flags, 'exam');
+      if (sub !== 'seg' && sub !== 'sr' && sub !== 'csv') throw new UsageError('export needs seg, sr or csv (the report comes next)');
       const exporter = new ExportService({ db: app.db, homeDir: app.homeDir, version: appVersion() });
+      if (sub === 'csv') {
+        if (typeof flags.out !== 'string') throw new UsageError('export csv needs --out <file>');
+        if ((flags.all === true) === (flags.patient !== undefined)) throw new UsageError('export csv needs --patient <patientId> or --all');
+        const r = await exporter.exportCsv({ out: flags.out, identifiers: flags.identifiers === true, ...(flags.all === true ? { all: true } : { patientRowId: await resolvePatient(app, flags.patient) }) });
+        print(r, () => `wrote ${r.file}: ${r.rows} row(s) for ${r.patients} patient(s)`);
+        return 0;
+      }
+      const studyRowId = intFlag(flags, 'exam');
       if (sub === 'sr') {
         const r = await exporter.exportSr({ studyRowId, ...(typeof flags.out === 'string' ? { outDir: flags.out } : {}) });
         print(r, () =>

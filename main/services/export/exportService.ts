@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 import { invalid, notFound } from '../../../core/api/errors';
 import type { Lesion } from '../../../core/api/types';
@@ -23,7 +23,8 @@ import { buildSrDataset, type RESPONSE_CODES, type SrImageRef, type SrLesionGrou
 import { assessLesionTable } from '../../../core/recist/lesionAssessment';
 import { lesionTableData } from '../lesions/lesionTable';
 import { getMeasurement } from '../lesions/lesionStore';
-import { studyPatientId } from '../library/catalog';
+import { listPatients, studyPatientId } from '../library/catalog';
+import { LESION_CSV_COLUMNS, lesionCsvRows, toCsv } from '../../../core/report/csv';
 
 export interface ExportDeps {
   db: Db;
@@ -232,6 +233,26 @@ export class ExportService {
       groups: groups.map((x) => ({ label: x.label, trackingUid: x.trackingUid, longAxisMm: x.diameters?.longAxisMm ?? null, shortAxisMm: x.diameters?.shortAxisMm ?? null, volumeMl: x.volume?.volumeMl ?? null })),
       overallResponse: tp?.overallResponse ?? null,
     };
+  }
+
+  /**
+   * The lesion table as CSV (RFC 4180): one patient's, or the whole library's (`all`), a row per
+   * lesion per exam. Patient ID and name only with `identifiers`; otherwise the library's row id.
+   */
+  async exportCsv(input: { patientRowId?: number; all?: boolean; out: string; identifiers?: boolean }): Promise<{ file: string; rows: number; patients: number }> {
+    if (!input?.out) throw invalid('exportCsv needs { out } (a file path)');
+    const patients = listPatients(this.db).filter((p) => input.all === true || p.id === input.patientRowId);
+    if (!input.all && patients.length === 0) throw notFound(`patient ${input.patientRowId} is not in the library`);
+    const rows = patients.flatMap((p) => {
+      const table = lesionTableData(this.db, p.id);
+      const trackingUids = Object.fromEntries(table.lesions.map((l) => [l.id, trackingUidOf(this.db, l.id)]));
+      return lesionCsvRows({ table, assessment: assessLesionTable(table) }, p, { identifiers: input.identifiers === true, trackingUids });
+    });
+    const file = resolve(input.out);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(`${file}.part`, toCsv(LESION_CSV_COLUMNS, rows));
+    renameSync(`${file}.part`, file);
+    return { file, rows: rows.length, patients: patients.length };
   }
 
   /** The per-slice image references of another series (a measurement drawn off the primary CT). */
