@@ -14,6 +14,7 @@ import { encodeMaskRle } from '../../../core/api/maskRle';
 import { writePatient } from '../../../tools/phantom/index';
 import { createApp, type App } from '../app';
 import { parseSeg, segMasksOnGrid } from '../dicom/seg/index';
+import { parseSr } from '../dicom/sr/readSr';
 import { readMask } from '../segmentation/segmentationStore';
 import { withReader } from '../session/readerContext';
 import { ExportService } from './exportService';
@@ -168,6 +169,21 @@ describe('SEG out on the real GE CT with dcmqi’s liver', () => {
       expect(text).toContain('Found Root Template TID_1500');
       expect(text.split('\n').filter((l) => l.startsWith('Error') && !/Template 1410 PlanarROIMeasurements.*within 1\.6\.2:.*Missing conditional content item/.test(l))).toEqual([]);
     }
+    // Our own reader (the way back in) finds the same identity and numbers.
+    const doc = parseSr(readFileSync(r.file), r.file);
+    expect(doc.personObservers).toEqual(['Jones^Anne']);
+    expect(doc.groups.map((x) => [x.trackingId, x.trackingUid])).toEqual([
+      ['L1', r.seg!.segments[0].trackingUid],
+      ['L1', r.seg!.segments[0].trackingUid],
+    ]);
+    const [planar, volumetric] = doc.groups;
+    expect(planar.method).toMatchObject({ value: '126081', meaning: 'RECIST 1.1' });
+    expect(planar.measurements.map((x) => [x.concept.value, x.value])).toEqual([
+      ['103339001', Number(m.longAxisMm!.toPrecision(10))],
+      ['103340004', Number(m.shortAxisMm!.toPrecision(10))],
+    ]);
+    expect(planar.region).toMatchObject({ type: 'POLYLINE', points: [308.5, 250.5, 308.5, 270.5] });
+    expect(volumetric.referencedSegment).toMatchObject({ sopInstanceUid: r.seg!.sopInstanceUid, segmentNumber: 1 });
     if (pydicom) {
       const py = execFileSync('/usr/bin/python3', ['-c', 'import sys,pydicom; d=pydicom.dcmread(sys.argv[1]); print(d.SOPClassUID.name, d.ContentTemplateSequence[0].TemplateIdentifier, d.PatientID)', r.file], { encoding: 'utf8' }).trim();
       expect(py).toMatch(/^Comprehensive 3D SR Storage 1500 /);
