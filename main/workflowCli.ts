@@ -25,9 +25,10 @@ import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, Lesio
 import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
 import { ExportService } from './services/export/exportService';
+import { importSrMeasurements } from './services/export/srImport';
 import { appVersion } from './shell/options';
 
-export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export'] as const;
+export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr'] as const;
 
 export const WORKFLOW_USAGE = `follow-up workflow:
   ai run --series <seriesId> [--model <id>]           run a model on a series and wait (default: the first valid lesion model)
@@ -47,6 +48,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
   export sr --exam <studyId> [--out <dir>]            the exam's TID 1500 measurement report (with its SEG)
   export csv (--patient <patientId> | --all) --out <file> [--identifiers]   a row per lesion per exam (RFC 4180)
+  sr import --series <seriesId>                       a TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID)
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
 /** A mistake in the command line: exit 2. */
@@ -365,6 +367,18 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
         [`wrote ${result.file}: ${result.segments.length} segment(s), ${result.frames} frame(s)`, ...result.segments.map((x) => `  ${x.segmentNumber} ${x.label} ${x.algorithmType}, ${x.voxels} voxels, tracking UID ${x.trackingUid}`)].join('\n'),
       );
       return 0;
+    }
+
+    if (command === 'sr') {
+      if (sub !== 'import') throw new UsageError('sr needs import --series <seriesId>');
+      const r = importSrMeasurements(app.db, app.homeDir, intFlag(flags, 'series'));
+      print(r, () =>
+        [
+          `read ${r.file}: ${r.measurements} measurement(s); lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,
+          ...r.skipped.map((x) => `  not placed: ${x}`),
+        ].join('\n'),
+      );
+      return r.skipped.length ? 1 : 0;
     }
 
     if (command === 'signoff') {

@@ -189,6 +189,7 @@ export class ExportService {
         diameters,
         volume: mask && segment ? { volumeMl: mask.volumeMl, meanHu: mask.hu?.meanHu ?? null, segmentNumber: segment.segmentNumber } : null,
         lineage: [...lineage, ...(role && role.role !== l.recistRole && role.note ? [role.note] : [])],
+        recistRole: l.recistRole,
         status: cell.status && cell.status !== 'measured' ? cell.status : null,
       });
     }

@@ -95,6 +95,8 @@ export interface SrLesionGroup {
   volume: { volumeMl: number; meanHu: number | null; segmentNumber: number } | null;
   /** "split from L2", "merged into L3". */
   lineage: string[];
+  /** Its RECIST 1.1 role as recorded (target, non-target, new). */
+  recistRole: string;
   /** The lesion's status on the exam when it was not measured (disappeared, too small, …). */
   status: string | null;
 }
@@ -169,6 +171,7 @@ export function buildSrDataset(input: SrExamInput, o: SrWriteOptions): Record<st
       measurementGroups.push(
         group(input, l, [
           ...lineage,
+          sr.text('CONTAINS', LNG('RECIST-ROLE', 'RECIST 1.1 role'), l.recistRole),
           sr.code('HAS CONCEPT MOD', SCT('370129005', 'Measurement Method'), DCM('126081', 'RECIST 1.1')),
           { ...sr.scoord('CONTAINS', [pixelOf(g, d.longEnds[0]), pixelOf(g, d.longEnds[1])], img()), ConceptNameCodeSequence: [code(DCM('111030', 'Image Region'))] },
           ...axes,

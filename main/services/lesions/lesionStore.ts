@@ -153,7 +153,11 @@ function nextLabel(db: Db, patientRowId: number): string {
   return `L${max + 1}`;
 }
 
-export function createLesion(db: Db, patientRowId: number, fields: Partial<LesionFields>): Lesion {
+/**
+ * A new lesion with the next free label, or with `opts.label` when it is an unused "L<n>" of the
+ * patient (a lesion coming back from a report keeps the label it was tracked by).
+ */
+export function createLesion(db: Db, patientRowId: number, fields: Partial<LesionFields>, opts: { label?: string } = {}): Lesion {
   const f = validateLesionFields(fields);
   return transaction(db, () => {
     if (!db.prepare('SELECT 1 FROM patients WHERE id = ?').get(patientRowId)) throw new LesionNotFoundError(`patient ${patientRowId} does not exist`);
@@ -166,7 +170,7 @@ export function createLesion(db: Db, patientRowId: number, fields: Partial<Lesio
         )
         .run(
           patientRowId,
-          nextLabel(db, patientRowId),
+          opts.label && /^L[1-9]\d*$/.test(opts.label) && !db.prepare('SELECT 1 FROM lesions WHERE patient_id = ? AND label = ?').get(patientRowId, opts.label) ? opts.label : nextLabel(db, patientRowId),
           site,
           f.couinaudSegment ?? null,
           f.nodeStation ?? null,
@@ -520,5 +524,20 @@ export function trackingUidOf(db: Db, lesionId: number): string {
     const uid = newTrackingUid();
     db.prepare('UPDATE lesions SET tracking_uid = ? WHERE id = ?').run(uid, lesionId);
     return uid;
+  });
+}
+
+/** The live lesion of a patient with this Tracking UID (the identity another system followed), if any. */
+export function lesionByTrackingUid(db: Db, patientRowId: number, trackingUid: string): Lesion | null {
+  const r = db.prepare('SELECT * FROM lesions WHERE patient_id = ? AND tracking_uid = ? AND deleted_at IS NULL').get(patientRowId, trackingUid) as LesionRow | undefined;
+  return r ? toLesion(r) : null;
+}
+
+/** Give a lesion the Tracking UID another system assigned it (an imported report), when no other lesion has it. */
+export function adoptTrackingUid(db: Db, lesionId: number, trackingUid: string): void {
+  transaction(db, () => {
+    const other = db.prepare('SELECT id FROM lesions WHERE tracking_uid = ? AND id <> ?').get(trackingUid, lesionId) as { id: number } | undefined;
+    if (other) throw new LesionInputError(`tracking UID ${trackingUid} already belongs to lesion ${other.id}`);
+    db.prepare('UPDATE lesions SET tracking_uid = ? WHERE id = ?').run(trackingUid, lesionId);
   });
 }

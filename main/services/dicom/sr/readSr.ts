@@ -48,6 +48,8 @@ export interface SrMeasurementGroup {
   region: { type: string; points: number[]; image: SrImageRef | null } | null;
   referencedSegment: SrImageRef | null;
   measurements: SrNumeric[];
+  /** TEXT items of the group by concept value (private concepts such as Longitude's RECIST role). */
+  texts: Record<string, string>;
 }
 
 export interface SrDocument {
@@ -148,6 +150,7 @@ function readGroup(g: Item): SrMeasurementGroup {
     region: region ? graphicOf(region) : null,
     referencedSegment: imageRef(segmentItem),
     measurements: items.filter((c) => c.ValueType === 'NUM').map(readNumeric).filter((n): n is SrNumeric => n !== null),
+    texts: Object.fromEntries(items.filter((c) => c.ValueType === 'TEXT' && conceptOf(c)).map((c) => [conceptOf(c)!.value, str(c.TextValue)])),
   };
 }
 
