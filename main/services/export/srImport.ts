@@ -36,6 +36,8 @@ const TYPE_OF: Record<string, Lesion['lesionType']> = {
 };
 const SITE_OF: Record<string, Lesion['site']> = { '10200004': 'liver', '59441001': 'lymph-node', '39607008': 'lung', '15425007': 'peritoneum' };
 const LONG_AXIS = '103339001';
+/** Finding categories that are anatomy, not disease (SCT 91723000, 123037004). */
+const ANATOMY = new Set(['91723000', '123037004']);
 const SHORT_AXIS = '103340004';
 const isSct = (c: SrCode | null, value: string) => !!c && c.value === value && (c.scheme === 'SCT' || c.scheme === 'SNM3');
 
@@ -56,9 +58,12 @@ function locate(db: Db, ref: SrImageRef): { seriesId: number; sliceIndex: number
 const pairs = (points: number[]): [number, number][] => points.reduce<[number, number][]>((out, v, i) => (i % 2 ? (out[out.length - 1].push(v), out) : [...out, [v] as unknown as [number, number]]), []);
 
 function diameterPoints(db: Db, g: SrMeasurementGroup): { seriesId: number; sliceIndex: number; kind: 'length' | 'bidirectional'; points: Vec3[] } | string {
-  const long = g.measurements.find((m) => isSct(m.concept, LONG_AXIS)) ?? g.measurements.find((m) => m.unit?.value === 'mm' && m.graphic);
+  // RECIST's long axis, or another system's single diameter or length in mm drawn as a polyline.
+  const long = g.measurements.find((m) => isSct(m.concept, LONG_AXIS)) ?? g.measurements.find((m) => m.unit?.value === 'mm' && !isSct(m.concept, SHORT_AXIS) && (m.graphic || g.region?.type === 'POLYLINE'));
   const short = g.measurements.find((m) => isSct(m.concept, SHORT_AXIS));
   const longGraphic = g.region?.type === 'POLYLINE' && g.region.points.length === 4 ? g.region : long?.graphic?.type === 'POLYLINE' && long.graphic.points.length === 4 ? long.graphic : null;
+  const drawn = g.region ?? long?.graphic ?? null;
+  if (long && drawn && !longGraphic) return `its ${long.concept.meaning.toLowerCase()} is drawn as a ${drawn.type.toLowerCase()} of ${drawn.points.length / 2} points, not as a line its ends can be taken from`;
   if (!long || !longGraphic?.image) return 'no diameter with its coordinates on an image';
   const at = locate(db, longGraphic.image);
   if (!at) return `the image it was measured on (${longGraphic.image.sopInstanceUid}) is not in the library`;
@@ -74,19 +79,27 @@ const samePoints = (a: Vec3[], b: Vec3[]) => a.length === b.length && a.every((p
 export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number): SrImportResult {
   const patientRowId = seriesPatientId(db, srSeriesId);
   if (patientRowId === null) throw notFound(`series ${srSeriesId} is not in the library`);
-  const file = listInstances(db, srSeriesId).find((i) => i.sopClassUid.startsWith('1.2.840.10008.5.1.4.1.1.88.'));
-  if (!file) throw invalid(`series ${srSeriesId} holds no structured report`);
-  const doc = parseSr(readFileSync(libraryFile(homeDir, file.path)), file.path);
-  const result: SrImportResult = { file: file.path, lesionsMatched: [], lesionsCreated: [], measurements: 0, skipped: [] };
+  const files = listInstances(db, srSeriesId).filter((i) => i.sopClassUid.startsWith('1.2.840.10008.5.1.4.1.1.88.'));
+  if (!files.length) throw invalid(`series ${srSeriesId} holds no structured report`);
+  const result: SrImportResult = { file: files.map((f) => f.path).join(', '), lesionsMatched: [], lesionsCreated: [], measurements: 0, skipped: [] };
+  // Every report is read (and refused with its file named) before anything is written.
+  const docs = files.map((f) => parseSr(readFileSync(libraryFile(homeDir, f.path)), f.path));
   transaction(db, () => {
-    for (const g of doc.groups) {
+    for (const doc of docs) for (const g of doc.groups) {
       const name = g.trackingId ?? g.trackingUid ?? 'a group without tracking';
-      const placed = diameterPoints(db, g);
-      if (typeof placed === 'string') {
-        // A volumetric group carries no diameters: its mask comes with the SEG, placed as a SEG is.
-        if (!g.referencedSegment) result.skipped.push(`${name}: ${placed}`);
+      if (!g.trackingUid && !g.trackingId) {
+        result.skipped.push(`a measurement group without a Tracking Identifier or UID (finding ${g.finding?.meaning ?? 'not given'}): no lesion to follow`);
         continue;
       }
+      if (!g.finding) {
+        result.skipped.push(`${name}: no finding: not a lesion`);
+        continue;
+      }
+      if (g.findingCategory && ANATOMY.has(g.findingCategory.value)) {
+        result.skipped.push(`${name}: ${g.finding.meaning} is an anatomical structure, not a lesion`);
+        continue;
+      }
+      const placed = diameterPoints(db, g);
       let lesion = g.trackingUid ? lesionByTrackingUid(db, patientRowId, g.trackingUid) : null;
       if (lesion) {
         if (!result.lesionsMatched.includes(lesion.label)) result.lesionsMatched.push(lesion.label);
@@ -105,6 +118,11 @@ export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number
         );
         if (g.trackingUid) adoptTrackingUid(db, lesion.id, g.trackingUid);
         result.lesionsCreated.push(lesion.label);
+      }
+      if (typeof placed === 'string') {
+        // A volumetric group carries no diameters: its mask comes with the SEG, placed as a SEG is.
+        if (!g.referencedSegment) result.skipped.push(`${name}: ${placed}; the lesion is kept without this measurement`);
+        continue;
       }
       if (listMeasurements(db, { lesionId: lesion.id, seriesId: placed.seriesId }).some((m) => m.kind === placed.kind && samePoints(m.pointsLps, placed.points))) continue;
       addMeasurement(db, { lesionId: lesion.id, seriesId: placed.seriesId, kind: placed.kind, pointsLps: placed.points, sliceIndex: placed.sliceIndex });

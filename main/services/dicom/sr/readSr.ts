@@ -41,6 +41,8 @@ export interface SrMeasurementGroup {
   trackingId: string | null;
   trackingUid: string | null;
   finding: SrCode | null;
+  /** e.g. SCT 49755003 Morphologically abnormal structure, or 91723000 Anatomical structure. */
+  findingCategory: SrCode | null;
   findingSite: SrCode | null;
   timePoint: string | null;
   method: SrCode | null;
@@ -144,6 +146,7 @@ function readGroup(g: Item): SrMeasurementGroup {
     trackingId: text('112039', 'DCM'),
     trackingUid: text('112040', 'DCM'),
     finding: codeItem(['121071', 'DCM']),
+    findingCategory: codeItem(['276214006', 'SCT']),
     findingSite: codeItem(['363698007', 'SCT'], ['G-C0E3', 'SRT']),
     timePoint: text('C2348792', 'UMLS'),
     method: codeItem(['370129005', 'SCT'], ['G-C036', 'SRT']),
