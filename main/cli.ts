@@ -7,11 +7,14 @@
  *   models             local AI models found, each checked
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
  *   ai, followup, table, record, signoff   the follow-up workflow headless (see main/workflowCli.ts)
+ *   backup, restore, verify   backups and recovery (see main/maintenanceCli.ts)
  */
 import { ApiError } from '../core/api/errors';
 import type { ImportReport, PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
+import { MAINTENANCE_COMMANDS, MAINTENANCE_USAGE, runMaintenanceCommand } from './maintenanceCli';
 import { runRecistCommand } from './recistCli';
-import { createApp } from './services/app';
+import { createApp, type App } from './services/app';
+import { RegistryError } from './services/registry/errors';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_USAGE } from './workflowCli';
@@ -24,6 +27,7 @@ const USAGE = `usage: longitude <command> [options]
   models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
 ${WORKFLOW_USAGE}
+${MAINTENANCE_USAGE}
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
          --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
 
@@ -55,18 +59,28 @@ async function main(argv: string[]): Promise<number> {
   const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
   const workflow = (WORKFLOW_COMMANDS as readonly string[]).includes(command);
+  // Backups and recovery do not start the workstation (a restore must run without one).
+  if ((MAINTENANCE_COMMANDS as readonly string[]).includes(command)) return runMaintenanceCommand(command, rest, flags, json, homeDir);
   if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
-  const service = createApp({
-    homeDir,
-    mode: 'serve',
-    version: appVersion(),
-    workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined,
-    appModelsDir: typeof flags.models === 'string' ? flags.models : undefined,
-    defaultReader: typeof flags.reader === 'string' ? { name: flags.reader, id: typeof flags['reader-id'] === 'string' ? flags['reader-id'] : null } : undefined,
-  });
+  let service: App;
+  try {
+    service = createApp({
+      homeDir,
+      mode: 'serve',
+      version: appVersion(),
+      workers: typeof flags.workers === 'string' ? Number(flags.workers) : undefined,
+      appModelsDir: typeof flags.models === 'string' ? flags.models : undefined,
+      defaultReader: typeof flags.reader === 'string' ? { name: flags.reader, id: typeof flags['reader-id'] === 'string' ? flags['reader-id'] : null } : undefined,
+    });
+  } catch (err) {
+    // A damaged registry, one written by a newer Longitude, a restore under way: said plainly, nothing done.
+    if (!(err instanceof RegistryError)) throw err;
+    console.error(`error: ${err.message}`);
+    return 2;
+  }
   try {
     if (workflow) return await runWorkflowCommand(service, command, rest, flags, argv, json);
     if (command === 'models') return await runModelsCommand(service, json);

@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { API_METHODS, type ApiMethod, type EventName, type LongitudeApi, type LongitudeEvents } from '../../core/api/contract';
 import type { ReaderIdentity } from '../../core/api/reader';
 import type { AppInfo } from '../../core/api/types';
@@ -20,6 +20,8 @@ import { LibraryService } from './library/libraryService';
 import { sweepStaleTemporaries } from './library/storeFile';
 import { attachChangeSink } from './registry/changes';
 import { openRegistry, type Db } from './registry/db';
+import { acquireRunLock } from './registry/runLock';
+import { sweepRecoveryTemporaries } from './registry/startup';
 import { SegmentationService } from './segmentation/segmentationService';
 import { configureDefaultReader } from './session/readerContext';
 import { SessionService } from './session/sessionService';
@@ -58,14 +60,26 @@ export type App = LongitudeApi & {
 export function createApp(opts: AppOptions): App {
   const homeDir = resolve(opts.homeDir);
   mkdirSync(join(homeDir, 'library'), { recursive: true });
-  sweepStaleTemporaries(homeDir);
+  // Start-up checks: this process is marked as holding the library (a restore waits for it to
+  // close; a restore under way refuses the start), what a killed process left is swept, and the
+  // registry is integrity-checked — a damaged one is refused naming the backup to restore —
+  // and backed up before any migration (registry/db.ts, registry/backup.ts).
+  const lock = acquireRunLock(homeDir, `Longitude ${opts.mode} (${basename(process.argv[1] ?? process.argv0)})`);
+  let db: Db;
+  try {
+    sweepStaleTemporaries(homeDir);
+    sweepRecoveryTemporaries(homeDir);
+    db = openRegistry(join(homeDir, 'registry.sqlite'));
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   configureDefaultReader(opts.defaultReader);
 
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const emit = <E extends EventName>(name: E, payload: LongitudeEvents[E]) => void events.emit('event', name, payload);
 
-  const db = openRegistry(join(homeDir, 'registry.sqlite'));
   attachChangeSink(db, emit);
   const pool = new WorkerPool(opts.workers);
   const volumes = new VolumeAccess(db, pool, homeDir, (seriesId, slicesDecoded, sliceCount) => emit('onVolumeProgress', { seriesId, slicesDecoded, sliceCount }));
@@ -103,6 +117,7 @@ export function createApp(opts: AppOptions): App {
       await host.close();
       await pool.close();
       db.close();
+      lock.release();
     },
   });
 }
