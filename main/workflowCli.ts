@@ -26,9 +26,10 @@ import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
 import { ExportService } from './services/export/exportService';
 import { importSrMeasurements } from './services/export/srImport';
+import { createDemoPatient } from './services/demo/demoPatient';
 import { appVersion } from './shell/options';
 
-export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr'] as const;
+export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr', 'demo'] as const;
 
 export const WORKFLOW_USAGE = `follow-up workflow:
   ai run --series <seriesId> [--model <id>]           run a model on a series and wait (default: the first valid lesion model)
@@ -48,6 +49,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
   export sr --exam <studyId> [--out <dir>]            the exam's TID 1500 measurement report (with its SEG)
   export csv (--patient <patientId> | --all) --out <file> [--identifiers]   a row per lesion per exam (RFC 4180)
+  demo                                                a three-exam demo patient, measured and matched, to see the whole job
   sr import --series <seriesId>                       a TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID)
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
@@ -366,6 +368,12 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       print(result, () =>
         [`wrote ${result.file}: ${result.segments.length} segment(s), ${result.frames} frame(s)`, ...result.segments.map((x) => `  ${x.segmentNumber} ${x.label} ${x.algorithmType}, ${x.voxels} voxels, tracking UID ${x.trackingUid}`)].join('\n'),
       );
+      return 0;
+    }
+
+    if (command === 'demo') {
+      const r = await createDemoPatient(app, app.homeDir);
+      print(r, () => `demo patient ${r.patientId} (row ${r.patientRowId}): ${r.studyRowIds.length} exams, ${r.lesions} lesion findings measured and matched; ${r.reviewItems} item(s) wait in the review queue ("followup queue --patient ${r.patientId}")`);
       return 0;
     }
 

@@ -7,8 +7,8 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { PhantomOptionError, type PixelEncoding, resolveOptions } from './phantom';
-import { type WriteOptions, type WrittenPatient, cohortPatientOptions, writePatient } from './writeSeries';
+import { PhantomOptionError, type PixelEncoding, resolveOptions } from '../../main/services/demo/phantom/phantom';
+import { type WriteOptions, type WrittenPatient, cohortPatientOptions, writePatient } from '../../main/services/demo/phantom/writeSeries';
 
 export const USAGE = `Usage: npm run phantom -- --out <dir> [options]
 

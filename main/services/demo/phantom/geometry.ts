@@ -4,7 +4,7 @@
  * 3×3 matrices stored row-major as nested tuples, so JSON readers cannot
  * mistake rows for columns.
  */
-import type { Vec3 } from '../../core/api/types';
+import type { Vec3 } from '../../../../core/api/types';
 import type { Rng } from './rng';
 
 export type { Vec3 };

@@ -3,7 +3,7 @@
  * several contrast CT exams of the liver, and the ground truth that tests,
  * benchmarks and model training check against.
  */
-import type { Mat3, VolumeGeometry } from '../../core/api/types';
+import type { Mat3, VolumeGeometry } from '../../../../core/api/types';
 import { AnatomySampler, type AnatomyParams, TISSUE_HU, sampleAnatomyParams } from './anatomy';
 import {
   IDENTITY,

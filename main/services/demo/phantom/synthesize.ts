@@ -5,7 +5,7 @@
  * A slice depends only on the scene and its index, so slices can be made in
  * any order or in parallel and still come out bit-identical.
  */
-import type { VolumeGeometry } from '../../core/api/types';
+import type { VolumeGeometry } from '../../../../core/api/types';
 import type { AnatomySampler } from './anatomy';
 import { type Mat3Rows, type RigidTransform, type Vec3, invertRigid } from './geometry';
 import type { LesionAppearance } from './lesions';
