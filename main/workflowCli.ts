@@ -24,10 +24,6 @@ import { ApiError } from '../core/api/errors';
 import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, LesionTable } from '../core/api/types';
 import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
-import { ExportService } from './services/export/exportService';
-import { importSrMeasurements } from './services/export/srImport';
-import { createDemoPatient } from './services/demo/demoPatient';
-import { appVersion } from './shell/options';
 
 export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr', 'demo'] as const;
 
@@ -345,7 +341,7 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
 
     if (command === 'export') {
       if (sub !== 'seg' && sub !== 'sr' && sub !== 'csv') throw new UsageError('export needs seg, sr or csv (the report comes next)');
-      const exporter = new ExportService({ db: app.db, homeDir: app.homeDir, version: appVersion() });
+      const exporter = app;
       if (sub === 'csv') {
         if (typeof flags.out !== 'string') throw new UsageError('export csv needs --out <file>');
         if ((flags.all === true) === (flags.patient !== undefined)) throw new UsageError('export csv needs --patient <patientId> or --all');
@@ -372,14 +368,14 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
     }
 
     if (command === 'demo') {
-      const r = await createDemoPatient(app, app.homeDir);
+      const r = await app.createDemoPatient();
       print(r, () => `demo patient ${r.patientId} (row ${r.patientRowId}): ${r.studyRowIds.length} exams, ${r.lesions} lesion findings measured and matched; ${r.reviewItems} item(s) wait in the review queue ("followup queue --patient ${r.patientId}")`);
       return 0;
     }
 
     if (command === 'sr') {
       if (sub !== 'import') throw new UsageError('sr needs import --series <seriesId>');
-      const r = importSrMeasurements(app.db, app.homeDir, intFlag(flags, 'series'));
+      const r = await app.importSrMeasurements({ seriesId: intFlag(flags, 'series') });
       print(r, () =>
         [
           `read ${r.file}: ${r.measurements} measurement(s); lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,

@@ -4,6 +4,7 @@
  * `LongitudeApi` and never knows which transport it has.
  */
 import { AI_EVENTS, AI_METHODS, type AiApi, type AiEvents } from './domains/ai';
+import { EXPORT_EVENTS, EXPORT_METHODS, type ExportApi, type ExportEvents } from './domains/export';
 import { FOLLOW_UP_EVENTS, FOLLOW_UP_METHODS, type FollowUpApi, type FollowUpEvents } from './domains/followup';
 import { LESIONS_EVENTS, LESIONS_METHODS, type LesionsApi, type LesionsEvents } from './domains/lesions';
 import { LIBRARY_EVENTS, LIBRARY_METHODS, type LibraryApi, type LibraryEvents } from './domains/library';
@@ -12,12 +13,12 @@ import { SESSION_EVENTS, SESSION_METHODS, type SessionApi, type SessionEvents } 
 import type { EventTable, MethodSpec, MethodTable } from './domains/spec';
 
 export type { NewMeasurementInput } from './domains/lesions';
-export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, MethodSpec };
+export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, ExportApi, MethodSpec };
 
-export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi;
+export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi & ExportApi;
 
 /** Events pushed from main to every client. */
-export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents;
+export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents & ExportEvents;
 export type EventName = keyof LongitudeEvents;
 
 /** Every method with how it travels; `satisfies` makes a missing or unknown method a compile error. */
@@ -28,6 +29,7 @@ export const API_METHOD_SPECS = {
   ...AI_METHODS,
   ...FOLLOW_UP_METHODS,
   ...SESSION_METHODS,
+  ...EXPORT_METHODS,
 } as const satisfies MethodTable<LongitudeApi>;
 
 export type ApiMethod = keyof LongitudeApi;
@@ -42,6 +44,7 @@ const EVENT_TABLE = {
   ...AI_EVENTS,
   ...FOLLOW_UP_EVENTS,
   ...SESSION_EVENTS,
+  ...EXPORT_EVENTS,
 } as const satisfies EventTable<LongitudeEvents>;
 
 /** Every event name, checked complete at compile time. */

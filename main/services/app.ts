@@ -24,6 +24,7 @@ import { acquireRunLock } from './registry/runLock';
 import { sweepRecoveryTemporaries } from './registry/startup';
 import { SegmentationService } from './segmentation/segmentationService';
 import { configureDefaultReader } from './session/readerContext';
+import { ExportService } from './export/exportService';
 import { SessionService } from './session/sessionService';
 import { VolumeAccess } from './volumes/volumeAccess';
 import { WorkerPool } from './workers/pool';
@@ -101,8 +102,12 @@ export function createApp(opts: AppOptions): App {
   const segmentation = new SegmentationService({ db, homeDir, volumes, onMaskEdited: (seg, mask) => ai.maskEdited(seg, mask) });
   const followUp = new FollowUpService({ db, homeDir, volumes, emit: (e) => emit('onRegistrationProgress', e) });
   const session = new SessionService();
+  // The demo patient is made through the API, as any client would: the bound API is handed over once it exists.
+  let bound: LongitudeApi | null = null;
+  const exports = new ExportService({ db, homeDir, version: opts.version ?? '0.0.0', api: () => bound! });
 
-  const api = bindApi({ library, lesions, segmentation, ai, followUp, session });
+  const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports });
+  bound = api;
   return Object.assign(api, {
     events,
     db,

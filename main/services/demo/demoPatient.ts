@@ -10,17 +10,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LongitudeApi } from '../../../core/api/contract';
+import type { DemoResult } from '../../../core/api/domains/export';
 import { encodeMaskRle } from '../../../core/api/maskRle';
 import { withReader } from '../session/readerContext';
 import { LIVER_LABEL, writePatient } from './phantom/index';
 
-export interface DemoResult {
-  patientRowId: number;
-  patientId: string;
-  studyRowIds: number[];
-  lesions: number;
-  reviewItems: number;
-}
 
 export const DEMO_READER = { name: 'Longitude demo', id: null };
 

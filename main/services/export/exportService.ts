@@ -10,6 +10,10 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 import { invalid, notFound } from '../../../core/api/errors';
+import type { LongitudeApi } from '../../../core/api/contract';
+import type { DemoResult, ExportApi, SegExportResult, SrExportResult, SrImportResult } from '../../../core/api/domains/export';
+import { createDemoPatient } from '../demo/demoPatient';
+import { importSrMeasurements } from './srImport';
 import type { Lesion } from '../../../core/api/types';
 import { uidFromHashHex } from '../../../core/dicom/uids';
 import { getSeriesRow, listInstances, primaryImageSeries, stackSeries } from '../library/catalog';
@@ -30,17 +34,10 @@ export interface ExportDeps {
   db: Db;
   homeDir: string;
   version: string;
+  /** The whole API, for the demo patient (made as any client would); absent in the CLI's direct use. */
+  api?: () => LongitudeApi;
 }
 
-export interface SegExportResult {
-  file: string;
-  studyRowId: number;
-  sourceSeriesId: number;
-  seriesInstanceUid: string;
-  sopInstanceUid: string;
-  frames: number;
-  segments: { segmentNumber: number; label: string; trackingUid: string; algorithmType: SegSegmentSpec['algorithmType']; voxels: number }[];
-}
 
 const SCT = (value: string, meaning: string): Code => ({ value, scheme: 'SCT', meaning });
 // CID 7150 (segmentation property categories) and CID 7151/7152 (types).
@@ -78,15 +75,10 @@ function readHeader(file: string): Record<string, unknown> {
 
 const newUid = (): string => uidFromHashHex(createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}:${performance.now()}`).digest('hex'));
 
-export interface SrExportResult {
-  file: string;
-  seg: SegExportResult | null;
-  sopInstanceUid: string;
-  groups: { label: string; trackingUid: string; longAxisMm: number | null; shortAxisMm: number | null; volumeMl: number | null }[];
-  overallResponse: string | null;
-}
 
-export class ExportService {
+export type { SegExportResult, SrExportResult };
+
+export class ExportService implements ExportApi {
   constructor(private readonly deps: ExportDeps) {}
 
   private get db(): Db {
@@ -254,6 +246,17 @@ export class ExportService {
     writeFileSync(`${file}.part`, toCsv(LESION_CSV_COLUMNS, rows));
     renameSync(`${file}.part`, file);
     return { file, rows: rows.length, patients: patients.length };
+  }
+
+  async importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult> {
+    const seriesId = Number(input?.seriesId);
+    if (!Number.isInteger(seriesId)) throw invalid('importSrMeasurements needs { seriesId }');
+    return importSrMeasurements(this.db, this.deps.homeDir, seriesId);
+  }
+
+  async createDemoPatient(): Promise<DemoResult> {
+    if (!this.deps.api) throw invalid('the demo patient is made through the workstation API');
+    return createDemoPatient(this.deps.api(), this.deps.homeDir);
   }
 
   /** The per-slice image references of another series (a measurement drawn off the primary CT). */

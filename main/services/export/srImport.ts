@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { invalid, notFound } from '../../../core/api/errors';
+import type { SrImportResult } from '../../../core/api/domains/export';
 import type { Lesion, Vec3 } from '../../../core/api/types';
 import { indexToLps } from '../../../core/dicom/geometry';
 import { findInstanceBySop, getSeriesRow, listInstances, seriesPatientId, stackSeries } from '../library/catalog';
@@ -18,14 +19,6 @@ import { parseSr, type SrCode, type SrImageRef, type SrMeasurementGroup } from '
 import { transaction } from '../registry/changes';
 import type { Db } from '../registry/db';
 
-export interface SrImportResult {
-  file: string;
-  lesionsMatched: string[];
-  lesionsCreated: string[];
-  measurements: number;
-  /** Groups or measurements that could not be placed, each with why. */
-  skipped: string[];
-}
 
 const TYPE_OF: Record<string, Lesion['lesionType']> = {
   '14799000': 'metastasis',

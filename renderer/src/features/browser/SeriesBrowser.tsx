@@ -17,6 +17,35 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * First run without DICOM at hand: a three-exam demo patient (synthetic contrast CT with liver
+ * metastases), measured and matched, so the whole follow-up job can be seen at once.
+ */
+function DemoButton() {
+  const api = useApi();
+  const [state, setState] = useState<'idle' | 'making' | string>('idle');
+  return (
+    <>
+      <button
+        type="button"
+        className="button"
+        data-testid="open-demo"
+        disabled={state === 'making'}
+        onClick={() => {
+          setState('making');
+          api.createDemoPatient().then(
+            () => setState('idle'),
+            (e) => setState(`Could not make the demo patient: ${describe(e)}`),
+          );
+        }}
+      >
+        {state === 'making' ? 'Making the demo patient… (about half a minute)' : 'Open a demo patient'}
+      </button>
+      {state !== 'idle' && state !== 'making' && <div className="error">{state}</div>}
+    </>
+  );
+}
+
 function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: string | null }) {
   const selectedId = useStore(appStore, (s) => s.seriesId);
   const selected = selectedId === series.id;
@@ -154,7 +183,11 @@ export function SeriesBrowser() {
         Library <span className="dim">{patients ? `${patients.length} patient${patients.length === 1 ? '' : 's'}` : ''}</span>
       </h2>
       {error && <div className="error">{error}</div>}
-      {patients && patients.length === 0 && <div className="empty">No studies yet. Import a folder, DICOMDIR or .zip above.</div>}
+      {patients && patients.length === 0 && (
+        <div className="empty">
+          No studies yet. Import a folder, DICOMDIR or .zip above, or <DemoButton />
+        </div>
+      )}
       <ul className="patient-list">
         {patients?.map((p) => (
           <PatientNode

@@ -1,0 +1,65 @@
+/**
+ * Results that travel: DICOM SEG and SR TID 1500 per exam, the lesion table as CSV, reports read
+ * back in (SR → lesions and measurements), and a demo patient. Files are written on the
+ * workstation (default `<home>/exports`); the results say where.
+ */
+import type { EventTable, MethodTable } from './spec';
+
+export interface SegExportResult {
+  file: string;
+  studyRowId: number;
+  sourceSeriesId: number;
+  seriesInstanceUid: string;
+  sopInstanceUid: string;
+  frames: number;
+  segments: { segmentNumber: number; label: string; trackingUid: string; algorithmType: 'MANUAL' | 'SEMIAUTOMATIC' | 'AUTOMATIC'; voxels: number }[];
+}
+
+export interface SrExportResult {
+  file: string;
+  seg: SegExportResult | null;
+  sopInstanceUid: string;
+  groups: { label: string; trackingUid: string; longAxisMm: number | null; shortAxisMm: number | null; volumeMl: number | null }[];
+  overallResponse: string | null;
+}
+
+export interface SrImportResult {
+  file: string;
+  lesionsMatched: string[];
+  lesionsCreated: string[];
+  measurements: number;
+  /** Groups or measurements that could not be placed, each with why. */
+  skipped: string[];
+}
+
+export interface DemoResult {
+  patientRowId: number;
+  patientId: string;
+  studyRowIds: number[];
+  lesions: number;
+  reviewItems: number;
+}
+
+export interface ExportApi {
+  /** One DICOM SEG with the exam's lesion masks and liver, on its CT. */
+  exportSeg(input: { studyRowId: number; outDir?: string }): Promise<SegExportResult>;
+  /** The exam's TID 1500 measurement report, with its SEG. */
+  exportSr(input: { studyRowId: number; outDir?: string }): Promise<SrExportResult>;
+  /** The lesion table as CSV: one patient's, or the whole library's. */
+  exportCsv(input: { patientRowId?: number; all?: boolean; out: string; identifiers?: boolean }): Promise<{ file: string; rows: number; patients: number }>;
+  /** A TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID). */
+  importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult>;
+  /** A three-exam demo patient, measured and matched, imported into the library. */
+  createDemoPatient(): Promise<DemoResult>;
+}
+
+export const EXPORT_METHODS = {
+  exportSeg: {},
+  exportSr: {},
+  exportCsv: {},
+  importSrMeasurements: {},
+  createDemoPatient: {},
+} as const satisfies MethodTable<ExportApi>;
+
+export type ExportEvents = Record<never, never>;
+export const EXPORT_EVENTS = {} as const satisfies EventTable<ExportEvents>;
