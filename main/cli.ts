@@ -40,7 +40,7 @@ function importExitCode(report: Pick<ImportReport, 'imported' | 'duplicates' | '
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
-  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ']);
+  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ', 'identifiers']);
   const [command, ...rest] = positional;
   if (command === 'validate' && flags.help) {
     console.log(VALIDATE_USAGE);
