@@ -5,9 +5,10 @@
  * pixel data instead of failing.
  */
 import dcmjs from 'dcmjs';
-import { inflateRawSync } from 'node:zlib';
 import type { SlicePlane } from '../../../core/dicom/geometry';
 import type { Vec3 } from '../../../core/api/types';
+import { transferSyntaxName } from './decode/transferSyntaxes';
+import { checkDataSet, checkMetaInformation, DicomStructureError, inflateBounded } from './structure';
 
 // dcmjs logs recoverable oddities (unknown VRs, …) to the console; they are not errors here.
 {
@@ -93,10 +94,23 @@ export class DicomReadError extends Error {
   constructor(
     readonly file: string,
     readonly reason: string,
+    /** Set when the reason is a stand-in for an unexpected error (its stack belongs in the log, not in a report). */
+    readonly unexpected?: unknown,
   ) {
     super(`${file}: ${reason}`);
     this.name = 'DicomReadError';
   }
+}
+
+/** The reason for a header that dcmjs refused after the structure check passed: its own words only where they help the user. */
+function parserFailure(file: string, err: unknown): DicomReadError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const charset = /^Unsupported character set: (.*)$/.exec(msg);
+  if (charset) return new DicomReadError(file, `unsupported Specific Character Set (0008,0005) "${charset[1]}"`);
+  if (/^Using multiple character sets is not supported/.test(msg)) {
+    return new DicomReadError(file, 'several Specific Character Sets (0008,0005), i.e. ISO 2022 code extensions, are not supported');
+  }
+  return new DicomReadError(file, 'could not be read (the DICOM parser failed on its header; details in the log)', err);
 }
 
 function first(ds: DicomDataset, tag: string): unknown {
@@ -144,28 +158,39 @@ interface PixelDataLocation {
   /** Bytes of the file (or inflated dataset) available after the element header. */
   available: number;
   encapsulatedComplete?: boolean;
+  /** Fragments after the Basic Offset Table (encapsulated only). */
+  fragments?: number;
 }
 
-/** After dcmjs stopped right behind the PixelData tag, read the VR/length and check the bytes are there. */
-function locatePixelData(stream: DcmStream, data: ArrayBuffer, syntax: string): PixelDataLocation {
-  const view = new DataView(data);
-  let off = stream.offset;
+const PIXEL_DATA_VRS = new Set(['OB', 'OW', 'UN']);
+
+/** Read the VR and length of the top-level Pixel Data whose tag is at `tagOffset`, and check its bytes are there. */
+function locatePixelData(bytes: Uint8Array, tagOffset: number, syntax: string, file: string): PixelDataLocation {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = bytes.byteLength;
+  let off = tagOffset + 4;
   const little = syntax !== TS.explicitBE;
+  const truncated = () => new DicomReadError(file, 'truncated pixel data: the file ends inside the Pixel Data (7FE0,0010) header');
   let length: number;
   if (syntax === TS.implicitLE) {
+    if (size - off < 4) throw truncated();
     length = view.getUint32(off, true);
     off += 4;
   } else {
-    // Explicit VR: OB/OW/OD/OF/UN have 2 reserved bytes and a 32-bit length (PS3.5 7.1.2).
+    // Explicit VR: OB/OW/UN have 2 reserved bytes and a 32-bit length (PS3.5 7.1.2).
+    if (size - off < 8) throw truncated();
+    const vr = String.fromCharCode(bytes[off], bytes[off + 1]);
+    if (!PIXEL_DATA_VRS.has(vr)) throw new DicomReadError(file, `Pixel Data (7FE0,0010) has the value representation "${vr.replace(/[^ -~]/g, '?')}", not OB or OW (corrupt)`);
     off += 4;
     length = view.getUint32(off, little);
     off += 4;
   }
-  const available = stream.size - off;
+  const available = size - off;
   if (length !== 0xffffffff) return { length, available };
   // Encapsulated: walk items until the sequence delimiter (PS3.5 A.4).
   let complete = false;
-  while (off + 8 <= stream.size) {
+  let items = 0;
+  while (off + 8 <= size) {
     const group = view.getUint16(off, true);
     const element = view.getUint16(off + 2, true);
     const itemLen = view.getUint32(off + 4, true);
@@ -175,10 +200,11 @@ function locatePixelData(stream: DcmStream, data: ArrayBuffer, syntax: string): 
       break;
     }
     if (group !== 0xfffe || element !== 0xe000) break;
-    if (off + itemLen > stream.size) break;
+    if (itemLen > size - off) break;
     off += itemLen;
+    items++;
   }
-  return { length: -1, available, encapsulatedComplete: complete };
+  return { length: -1, available, encapsulatedComplete: complete, fragments: Math.max(0, items - 1) };
 }
 
 function framePlanes(ds: DicomDataset, rows: number, columns: number, frameCount: number): FramePlane[] {
@@ -264,37 +290,44 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
   let meta: DicomDataset;
   let ds: DicomDataset;
   let syntax: string;
+  let datasetBytes = bytes;
+  let pixelDataAt: number | null;
   try {
+    // Every length is checked against the bytes that hold it before dcmjs reads any (structure.ts).
+    const metaEnd = checkMetaInformation(bytes);
     stream.reset();
     stream.increment(132);
     const el = DicomMessage._readTag(stream, TS.explicitLE);
-    if (el.tag.toCleanString() !== '00020000') throw new Error('file meta information group length (0002,0000) is missing');
+    if (el.tag.toCleanString() !== '00020000') throw new DicomStructureError('the file meta information group length (0002,0000) is missing');
     const metaLength = Number(el.values[0]);
-    if (!(metaLength > 0) || stream.offset + metaLength > stream.size) throw new Error('file meta information is truncated');
+    if (!(metaLength > 0) || stream.offset + metaLength !== metaEnd) throw new DicomStructureError('the file meta information is truncated');
     meta = DicomMessage._read(stream.more(metaLength), TS.explicitLE, { ignoreErrors: false });
     syntax = str(meta, '00020010');
-    if (!syntax) throw new Error('transfer syntax UID (0002,0010) is missing');
+    if (!syntax) throw new DicomStructureError('the transfer syntax UID (0002,0010) is missing');
+    let datasetStart = metaEnd;
     if (syntax === TS.deflatedLE) {
-      // PS3.5 A.5: the dataset after the meta group is a raw deflate stream.
-      const inflated = inflateRawSync(bytes.subarray(stream.offset), { maxOutputLength: 2 ** 31 - 1 }); // refuse deflate bombs
-      data = toArrayBuffer(inflated);
+      // PS3.5 A.5: the dataset after the meta group is a raw deflate stream; bounded against deflate bombs.
+      datasetBytes = inflateBounded(bytes.subarray(metaEnd));
+      datasetStart = 0;
+      data = toArrayBuffer(datasetBytes);
       stream = new ReadBufferStream(data, null, { noCopy: true });
       stream.reset();
     }
     const readSyntax = NATIVE_SYNTAXES.has(syntax) ? (syntax === TS.deflatedLE ? TS.explicitLE : syntax) : TS.explicitLE;
+    pixelDataAt = checkDataSet(datasetBytes, datasetStart, { littleEndian: readSyntax !== TS.explicitBE, implicit: readSyntax === TS.implicitLE });
     ds = DicomMessage._read(stream, readSyntax, { ignoreErrors: false, untilTag: '7FE00010', includeUntilTagValue: false });
-    syntax = syntax === TS.deflatedLE ? TS.deflatedLE : syntax;
   } catch (err) {
     if (err instanceof DicomReadError) throw err;
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new DicomReadError(file, `unreadable DICOM header (${msg})`);
+    if (err instanceof DicomStructureError) throw new DicomReadError(file, err.reason);
+    throw parserFailure(file, err);
   }
 
   const rows = num(ds, '00280010') ?? 0;
   const columns = num(ds, '00280011') ?? 0;
-  const numberOfFrames = Math.max(1, num(ds, '00280008') ?? 1);
+  const framesValue = num(ds, '00280008');
+  const numberOfFrames = Math.max(1, framesValue ?? 1);
   const bitsAllocated = num(ds, '00280100') ?? 16;
-  const hasPixelData = '7FE00010' in ds;
+  const hasPixelData = '7FE00010' in ds && pixelDataAt !== null;
   const isDicomDir = str(meta, '00020002') === '1.2.840.10008.1.3.10';
 
   if (!hasPixelData && rows > 0 && columns > 0 && !isDicomDir) {
@@ -302,7 +335,20 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
   }
   if (hasPixelData) {
     if (rows <= 0 || columns <= 0) throw new DicomReadError(file, 'image without Rows/Columns');
-    const loc = locatePixelData(stream, data, syntax === TS.deflatedLE ? TS.explicitLE : NATIVE_SYNTAXES.has(syntax) ? syntax : TS.explicitLE);
+    if (!Number.isInteger(rows) || !Number.isInteger(columns) || rows > 0xffff || columns > 0xffff) {
+      throw new DicomReadError(file, `Rows × Columns ${rows} × ${columns} is not an image size (whole numbers up to 65535; corrupt)`);
+    }
+    if (framesValue !== null && (!Number.isInteger(framesValue) || framesValue < 1)) {
+      throw new DicomReadError(file, `Number of Frames (0028,0008) is ${framesValue}, not a positive whole number (corrupt)`);
+    }
+    const loc = locatePixelData(datasetBytes, pixelDataAt!, syntax === TS.deflatedLE ? TS.explicitLE : NATIVE_SYNTAXES.has(syntax) ? syntax : TS.explicitLE, file);
+    // PS3.5 A.4: compressed transfer syntaxes encapsulate Pixel Data, the native ones never do.
+    if (NATIVE_SYNTAXES.has(syntax) && loc.length < 0) {
+      throw new DicomReadError(file, `Pixel Data is encapsulated but the transfer syntax ${transferSyntaxName(syntax)} is not a compressed one (corrupt)`);
+    }
+    if (!NATIVE_SYNTAXES.has(syntax) && loc.length >= 0) {
+      throw new DicomReadError(file, `the transfer syntax ${transferSyntaxName(syntax)} needs encapsulated Pixel Data, but it is native (corrupt)`);
+    }
     if (loc.length >= 0) {
       const samples = num(ds, '00280002') ?? 1;
       const expected = Math.ceil((rows * columns * numberOfFrames * samples * bitsAllocated) / 8);
@@ -314,6 +360,9 @@ export function readDicomHeader(bytes: Uint8Array, file: string): DicomHeader {
       }
     } else if (!loc.encapsulatedComplete) {
       throw new DicomReadError(file, 'truncated compressed pixel data (no sequence delimiter before end of file)');
+    } else if (numberOfFrames > (loc.fragments ?? 0)) {
+      // PS3.5 A.4: every frame is one fragment or more.
+      throw new DicomReadError(file, `Number of Frames is ${numberOfFrames} but the compressed pixel data holds ${loc.fragments ?? 0} fragments (truncated or corrupt)`);
     }
   }
 

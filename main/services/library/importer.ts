@@ -13,9 +13,9 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
 import type { ImportFileResult, ImportProgress, ImportReport } from '../../../core/api/types';
-import { readDicomHeader } from '../dicom/header';
+import { DicomReadError, readDicomHeader } from '../dicom/header';
 import type { Db } from '../registry/db';
-import type { WorkerPool } from '../workers/pool';
+import { WorkerTaskError, type WorkerPool } from '../workers/pool';
 import { commitStoredFiles, type StoreFileResult } from './storeFile';
 import { collisionOutcome } from './sameInstance';
 import { findSopCollisions } from './sopCollisions';
@@ -42,6 +42,48 @@ export interface ImportContext {
   homeDir: string;
   pool: WorkerPool;
   onProgress?: (p: ImportProgress) => void;
+  /** Time each file may take to be read (default storeFile.ts FILE_TIME_BUDGET: 5 s + 0.1 s per MB). */
+  fileTimeBudget?: { baseMs: number; msPerMb: number };
+}
+
+/** The report's reason for a file whose worker gave no answer: named, never raw JavaScript text. */
+function unreadableReason(label: string, err: unknown): string {
+  let reason: string;
+  if (err instanceof WorkerTaskError) {
+    reason =
+      err.kind === 'timeout' || err.kind === 'out-of-memory'
+        ? `could not be read: reading it ${err.message} (corrupt or hostile data)`
+        : err.kind === 'closed'
+          ? 'not read: the import was stopped (the workstation is closing)'
+          : `could not be read: ${err.message}`;
+  } else {
+    reason = `could not be read (${err instanceof Error ? err.message : String(err)})`;
+  }
+  console.error(`import: ${label}: ${reason}`);
+  return reason;
+}
+
+/**
+ * Read and copy a batch of files in one worker task. When the worker dies or runs out of
+ * time, only the file it was on fails; the others are read again, one per task.
+ */
+async function storeBatch(batch: Source[], run: (files: Source[]) => Promise<StoreFileResult[]>): Promise<StoreFileResult[]> {
+  try {
+    return await run(batch);
+  } catch (err) {
+    const culprit = err instanceof WorkerTaskError ? err.unit : undefined;
+    if (batch.length === 1) return [{ ok: false, label: batch[0].label, reason: unreadableReason(batch[0].label, err) }];
+    return Promise.all(
+      batch.map(async (s, i): Promise<StoreFileResult> => {
+        if (i === culprit) return { ok: false, label: s.label, reason: unreadableReason(s.label, err) };
+        try {
+          return (await run([s]))[0];
+        } catch (again) {
+          return { ok: false, label: s.label, reason: unreadableReason(s.label, again) };
+        }
+      }),
+    );
+  }
 }
 
 function walk(dir: string, out: string[]): void {
@@ -86,10 +128,23 @@ function resolveReferenced(root: string, fileId: string): string | null {
   return current;
 }
 
-/** Extract a zip into `destDir`, refusing entries that would escape it (zip-slip). */
+/** What one archive may expand to, and how much one entry may inflate (DICOM deflates 2–10×). */
+const ZIP_LIMITS = { totalBytes: 64 * 2 ** 30, entryRatio: 1000, ratioFloorBytes: 64 * 2 ** 20 };
+
+function zipBombReason(uncompressed: number, compressed: number, soFar: number): string | null {
+  const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+  if (uncompressed > ZIP_LIMITS.ratioFloorBytes && uncompressed > ZIP_LIMITS.entryRatio * Math.max(1, compressed)) {
+    return `zip entry inflates ${Math.round(uncompressed / Math.max(1, compressed))}-fold, to ${gib(uncompressed)} (a zip bomb?); not extracted`;
+  }
+  if (soFar + uncompressed > ZIP_LIMITS.totalBytes) return `the archive expands to more than ${gib(ZIP_LIMITS.totalBytes)}; this entry was not extracted`;
+  return null;
+}
+
+/** Extract a zip into `destDir`, refusing entries that would escape it (zip-slip) or inflate absurdly (zip bombs). */
 async function extractZip(zipPath: string, destDir: string): Promise<{ extracted: Source[]; rejected: ImportFileResult[] }> {
   const extracted: Source[] = [];
   const rejected: ImportFileResult[] = [];
+  let extractedBytes = 0;
   const zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(zipPath, { lazyEntries: true }, (err, z) => (err ? rej(err) : res(z!))));
   await new Promise<void>((res, rej) => {
     zip.on('error', rej);
@@ -106,6 +161,14 @@ async function extractZip(zipPath: string, destDir: string): Promise<{ extracted
         zip.readEntry();
         return;
       }
+      // A zip bomb: refused by its declared sizes (yauzl checks the data against them as it inflates).
+      const bomb = zipBombReason(entry.uncompressedSize, entry.compressedSize, extractedBytes);
+      if (bomb) {
+        rejected.push({ file: label, outcome: 'skipped', reason: bomb });
+        zip.readEntry();
+        return;
+      }
+      extractedBytes += entry.uncompressedSize;
       zip.openReadStream(entry, (err, stream) => {
         if (err || !stream) {
           rejected.push({ file: label, outcome: 'skipped', reason: `cannot read zip entry (${err?.message ?? 'no data'})` });
@@ -158,7 +221,10 @@ async function collectSources(paths: string[], stagingDir: string): Promise<{ so
       try {
         referenced = readDicomHeader(readFileSync(abs), abs).referencedFiles ?? [];
       } catch (err) {
-        early.push({ file: input, outcome: 'skipped', reason: `unreadable DICOMDIR (${(err as Error).message})` });
+        // A DicomReadError's reason is written for the user; anything else, and what it stands in for, goes to the log.
+        if (!(err instanceof DicomReadError) || err.unexpected !== undefined) console.error(`import: ${input}: unexpected error while reading the DICOMDIR:`, err);
+        const why = err instanceof DicomReadError ? err.reason : 'could not be read (details in the log)';
+        early.push({ file: input, outcome: 'skipped', reason: `unreadable DICOMDIR (${why})` });
         continue;
       }
       for (const id of referenced) {
@@ -205,16 +271,17 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
     const BATCH = 8;
     const batches: Source[][] = [];
     for (let i = 0; i < sources.length; i += BATCH) batches.push(sources.slice(i, i + BATCH));
+    // New copies wait in the staging folder (removed below whatever happens) until they are committed.
+    const pendingDir = join(stagingDir, 'pending');
+    const run = (files: Source[]) =>
+      pool.run('storeFiles', { files: files.map((s) => ({ sourcePath: s.path, label: s.label })), homeDir, pendingDir, timeBudget: ctx.fileTimeBudget });
     const read: StoreFileResult[] = (
       await Promise.all(
         batches.map((batch) =>
-          pool
-            .run('storeFiles', { files: batch.map((s) => ({ sourcePath: s.path, label: s.label })), homeDir })
-            .catch((err: Error): StoreFileResult[] => batch.map((s) => ({ ok: false, label: s.label, reason: `internal error: ${err.message}` })))
-            .finally(() => {
-              done += batch.length;
-              progress({ phase: 'reading', done, total: sources.length });
-            }),
+          storeBatch(batch, run).finally(() => {
+            done += batch.length;
+            progress({ phase: 'reading', done, total: sources.length });
+          }),
         ),
       )
     ).flat();

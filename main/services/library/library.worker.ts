@@ -2,6 +2,7 @@
  * Worker shim: exposes the library's pure(ish) heavy tasks to the pool. No logic here.
  */
 import { parentPort } from 'node:worker_threads';
+import type { TaskContext, WorkerMessage } from '../workers/taskContext';
 import { storeFile, storeFiles } from './storeFile';
 import { decodeInstanceFile } from './decodeInstance';
 import { compareSameSop } from './sameInstance';
@@ -26,16 +27,25 @@ function transferables(value: unknown, out: ArrayBuffer[] = []): ArrayBuffer[] {
   return out;
 }
 
+/** Errors whose message is written for the user (they name the file and the reason). */
+const USER_FACING_ERRORS = new Set(['DecodeError', 'DicomReadError', 'ApiError']);
+
+const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []) => parentPort!.postMessage(msg, transfer);
+
 // Modules are loaded: tell the pool this worker can take tasks.
-parentPort?.postMessage({ ready: true });
+parentPort?.postMessage({ ready: true } satisfies WorkerMessage);
 
 parentPort?.on('message', async (msg: { id: number; task: keyof WorkerTasks; arg: never }) => {
   try {
-    const fn = tasks[msg.task] as (arg: unknown) => Promise<unknown>;
+    const fn = tasks[msg.task] as (arg: unknown, ctx: TaskContext) => Promise<unknown>;
     if (!fn) throw new Error(`unknown worker task "${String(msg.task)}"`);
-    const result = await fn(msg.arg);
-    parentPort!.postMessage({ id: msg.id, ok: true, result }, transferables(result));
+    const ctx: TaskContext = { progress: (unit, budgetMs) => post({ id: msg.id, progress: unit, budgetMs }) };
+    const result = await fn(msg.arg, ctx);
+    post({ id: msg.id, ok: true, result }, transferables(result));
   } catch (err) {
-    parentPort!.postMessage({ id: msg.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    const userFacing = err instanceof Error && USER_FACING_ERRORS.has(err.name);
+    if (!userFacing) console.error(`worker task ${String(msg.task)} failed:`, err);
+    const error = userFacing ? err.message : `unexpected error in ${String(msg.task)} (details in the log)`;
+    post({ id: msg.id, ok: false, error });
   }
 });

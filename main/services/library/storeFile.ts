@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, promises as fsp, readdirSync, readFileSync, rmSy
 import { dirname, join } from 'node:path';
 import { SUPPORTED_TRANSFER_SYNTAXES, transferSyntaxName } from '../dicom/decode/transferSyntaxes';
 import { DicomReadError, readDicomHeader, type DicomHeader } from '../dicom/header';
+import { NO_TASK_CONTEXT, type TaskContext } from '../workers/taskContext';
 
 export interface StoreFileArg {
   /** The file to read. */
@@ -12,6 +13,25 @@ export interface StoreFileArg {
   label: string;
   /** Library home; files go to <home>/library/<sha[0..2]>/<sha>.dcm. */
   homeDir: string;
+  /**
+   * Where the new copy waits until commitStoredFiles renames it (the importer's staging folder,
+   * on the library's file system, removed with everything in it when the import ends: a worker
+   * that dies mid-batch leaves nothing behind). Default: beside its final name.
+   */
+  pendingDir?: string;
+}
+
+/** Time one file may take to be read, parsed, hashed and copied: 5 s, plus 0.1 s per MB (10 MB/s). */
+export const FILE_TIME_BUDGET = { baseMs: 5000, msPerMb: 100 };
+
+export function fileTimeBudgetMs(sizeBytes: number, budget: { baseMs: number; msPerMb: number } = FILE_TIME_BUDGET): number {
+  return Math.round(budget.baseMs + (budget.msPerMb * sizeBytes) / 2 ** 20);
+}
+
+/** The report's reason for an error nobody anticipated: its stack goes to the log, never into a report. */
+function unexpectedFailure(label: string, err: unknown): string {
+  console.error(`import: ${label}: unexpected error while reading the file:`, err);
+  return 'could not be read (unexpected error in the DICOM reader; details in the log)';
 }
 
 export type StoreFileResult =
@@ -52,9 +72,11 @@ export function libraryRelPath(sha256: string): string {
  * Runs in a worker thread.
  */
 export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
-  const { sourcePath, label, homeDir } = arg;
+  const { sourcePath, label, homeDir, pendingDir } = arg;
   let bytes: Buffer;
   try {
+    // A device or a pipe (given by path, or behind a link) would be read forever.
+    if (!statSync(sourcePath).isFile()) return { ok: false, label, reason: 'not a regular file (a device, pipe or socket); not read' };
     // Synchronous I/O on purpose: this runs in a worker thread, and fs.promises.readFile
     // round-trips through the libuv pool per chunk (measured ~2× slower for 0.5 MB files).
     bytes = readFileSync(sourcePath);
@@ -65,8 +87,10 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   try {
     header = readDicomHeader(bytes, label);
   } catch (err) {
-    const reason = err instanceof DicomReadError ? err.reason : String(err);
-    return { ok: false, label, reason };
+    if (!(err instanceof DicomReadError)) return { ok: false, label, reason: unexpectedFailure(label, err) };
+    // A reason that stands in for an unexpected error: its stack goes to the log.
+    if (err.unexpected !== undefined) console.error(`import: ${label}: unexpected error while reading the header:`, err.unexpected);
+    return { ok: false, label, reason: err.reason };
   }
   if (header.referencedFiles) {
     return { ok: false, label, reason: 'DICOMDIR index (the files it references are imported instead)', dicomDir: { referencedFiles: header.referencedFiles } };
@@ -81,9 +105,10 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   const existing = statSync(finalPath, { throwIfNoEntry: false });
   let pendingPath: string | undefined;
   if (!existing || existing.size !== bytes.byteLength) {
-    const tmp = `${finalPath}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = pendingDir ? join(pendingDir, `${sha256}.${randomBytes(6).toString('hex')}.tmp`) : `${finalPath}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       mkdirSync(dirname(finalPath), { recursive: true });
+      if (pendingDir) mkdirSync(pendingDir, { recursive: true });
       writeFileSync(tmp, bytes, { flag: 'wx' });
       pendingPath = tmp;
     } catch (err) {
@@ -96,10 +121,35 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   return { ok: true, label, header, sha256, sizeBytes: bytes.byteLength, relPath, created: pendingPath !== undefined, pendingPath };
 }
 
-/** Several files per worker task: fewer messages between threads for folders of small files. */
-export async function storeFiles(arg: { files: { sourcePath: string; label: string }[]; homeDir: string }): Promise<StoreFileResult[]> {
+export interface StoreFilesArg {
+  files: { sourcePath: string; label: string }[];
+  homeDir: string;
+  pendingDir?: string;
+  /** Per-file time budget (default FILE_TIME_BUDGET). */
+  timeBudget?: { baseMs: number; msPerMb: number };
+}
+
+/**
+ * Several files per worker task: fewer messages between threads for folders of small files.
+ * Each file is announced to the pool as it starts, with its own time budget, so a file that
+ * hangs or kills the worker is known by name (TaskContext).
+ */
+export async function storeFiles(arg: StoreFilesArg, ctx: TaskContext = NO_TASK_CONTEXT): Promise<StoreFileResult[]> {
   const out: StoreFileResult[] = [];
-  for (const f of arg.files) out.push(await storeFile({ ...f, homeDir: arg.homeDir }));
+  for (const [i, f] of arg.files.entries()) {
+    let size = 0;
+    try {
+      size = statSync(f.sourcePath).size;
+    } catch {
+      // storeFile reports why it cannot read the file.
+    }
+    ctx.progress(i, fileTimeBudgetMs(size, arg.timeBudget));
+    try {
+      out.push(await storeFile({ ...f, homeDir: arg.homeDir, pendingDir: arg.pendingDir }));
+    } catch (err) {
+      out.push({ ok: false, label: f.label, reason: unexpectedFailure(f.label, err) });
+    }
+  }
   return out;
 }
 

@@ -47,9 +47,16 @@ export class VolumeAccess {
     const cached = this.loader.get(seriesId);
     if (cached) return cached;
     const row = this.seriesRow(seriesId);
-    const stack = stackSeries(listInstances(this.db, row.id));
+    const instances = listInstances(this.db, row.id);
+    const stack = stackSeries(instances);
     if (!stack || !row.geometry) throw invalid(`series ${seriesId} (${row.modality} "${row.description}") has no image volume`);
-    return this.loader.open(row.id, stack.geometry, stack.ordered);
+    const byPath = new Map(instances.map((i) => [i.path, i]));
+    const describe = (path: string) => {
+      const inst = byPath.get(path);
+      if (!inst) return path;
+      return `instance ${inst.instanceNumber ?? '?'} (SOP Instance UID ${inst.sopInstanceUid}, ${path})`;
+    };
+    return this.loader.open(row.id, stack.geometry, stack.ordered, describe);
   }
 
   /** Resolves when the given slices are decoded. */

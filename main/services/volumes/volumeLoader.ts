@@ -2,10 +2,17 @@
  * Decodes a series into one Int16 HU volume in the worker pool, from the middle
  * slice outwards, so the slice a reader sees first is ready first.
  */
+import { totalmem } from 'node:os';
+import { invalid } from '../../../core/api/errors';
 import type { VolumeGeometry } from '../../../core/api/types';
-import type { WorkerPool } from '../workers/pool';
+import { WorkerTaskError, type WorkerPool } from '../workers/pool';
 import type { SliceSource } from '../library/catalog';
 import { libraryFile } from '../library/importer';
+
+/** A decoded volume may take at most half of this machine's memory (and 16 GiB). */
+export function maxVolumeBytes(): number {
+  return Math.min(16 * 2 ** 30, totalmem() / 2);
+}
 
 export interface LoadedVolume {
   seriesId: number;
@@ -44,15 +51,24 @@ export class VolumeLoader {
     return v;
   }
 
-  open(seriesId: number, geometry: VolumeGeometry, slices: SliceSource[]): LoadedVolume {
+  /**
+   * Start decoding a series. `describe` names the instance a file holds in error messages
+   * ("instance 12 (SOP Instance UID …)"); a file that cannot be decoded, or whose worker runs
+   * out of time or memory, fails the volume with an error naming it (the pool replaces the worker).
+   */
+  open(seriesId: number, geometry: VolumeGeometry, slices: SliceSource[], describe: (path: string) => string = (p) => p): LoadedVolume {
     const cached = this.get(seriesId);
     if (cached) return cached;
+    const [nx, ny, nz] = geometry.dims;
+    const sliceLen = nx * ny;
+    const bytes = sliceLen * nz * 2;
+    if (bytes > maxVolumeBytes()) {
+      throw invalid(`series ${seriesId} cannot be opened: ${nx}×${ny}×${nz} voxels need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this workstation can hold (corrupt dimensions?)`);
+    }
     while (this.cache.size >= this.capacity) {
       const oldest = this.cache.keys().next().value as number;
       this.cache.delete(oldest);
     }
-    const [nx, ny, nz] = geometry.dims;
-    const sliceLen = nx * ny;
     const vol: LoadedVolume = {
       seriesId,
       geometry,
@@ -77,13 +93,20 @@ export class VolumeLoader {
     );
     vol.complete = Promise.all(
       files.map(async ([path, targets]) => {
-        const decoded = await this.pool.run('decodeInstanceFile', { path: libraryFile(this.homeDir, path), label: path });
+        const what = describe(path);
+        let decoded: { rows: number; columns: number; frames: Int16Array[] };
+        try {
+          decoded = await this.pool.run('decodeInstanceFile', { path: libraryFile(this.homeDir, path), label: what });
+        } catch (err) {
+          const message = err instanceof WorkerTaskError ? `${what}: decoding it ${err.message} (corrupt or hostile data)` : (err as Error).message;
+          throw invalid(`series ${seriesId} cannot be opened: ${message}`);
+        }
         if (decoded.columns !== nx || decoded.rows !== ny) {
-          throw new Error(`${path}: image is ${decoded.columns}×${decoded.rows}, the series grid is ${nx}×${ny}`);
+          throw invalid(`series ${seriesId} cannot be opened: ${what}: image is ${decoded.columns}×${decoded.rows}, the series grid is ${nx}×${ny}`);
         }
         for (const t of targets) {
           const frame = decoded.frames[t.frame];
-          if (!frame) throw new Error(`${path}: frame ${t.frame + 1} is missing`);
+          if (!frame) throw invalid(`series ${seriesId} cannot be opened: ${what}: frame ${t.frame + 1} is missing`);
           vol.voxels.set(frame, t.slice * sliceLen);
           if (!vol.decoded[t.slice]) {
             vol.decoded[t.slice] = 1;
@@ -96,6 +119,7 @@ export class VolumeLoader {
     ).then(
       () => undefined,
       (err: Error) => {
+        if (!vol.error) console.error(`volume: ${err.message}`);
         vol.error = err;
         this.cache.delete(seriesId);
         this.wake(vol);

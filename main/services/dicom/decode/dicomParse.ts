@@ -10,7 +10,7 @@
 // ~7 µs on the same file, reads values lazily, reports truncation, and finds the
 // top-level Pixel Data even when an Icon Image Sequence nests another one.
 
-import { inflateRawSync, inflateSync } from 'node:zlib';
+import { DicomStructureError, inflateBounded } from '../structure';
 import { PixelDataProblem } from './decodeError';
 import { TransferSyntax } from './transferSyntaxes';
 
@@ -159,20 +159,13 @@ export function parsePart10(bytes: Uint8Array, checkTransferSyntax?: (uid: strin
 
 function inflateDataset(deflated: Uint8Array): Uint8Array {
   // PS3.5 A.5: the data set after the meta header is raw DEFLATE (RFC 1951).
-  // A few writers add a zlib header; accept that as well.
+  // A few writers add a zlib header; accept that as well. Bounded: a deflate bomb is refused by name.
   try {
-    return new Uint8Array(inflateRawSync(deflated, { maxOutputLength: 2 ** 31 - 1 })); // refuse deflate bombs
-  } catch (rawError) {
-    try {
-      return new Uint8Array(inflateSync(deflated, { maxOutputLength: 2 ** 31 - 1 }));
-    } catch {
-      const truncated = String((rawError as Error).message).includes('unexpected end');
-      throw new PixelDataProblem(
-        truncated ? 'truncated' : 'corrupt',
-        truncated ? 'the deflated data set is truncated' : 'the deflated data set cannot be inflated (corrupt data)',
-        { cause: rawError },
-      );
-    }
+    const inflated = inflateBounded(deflated);
+    return new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
+  } catch (error) {
+    const reason = error instanceof DicomStructureError ? error.reason : 'the deflated data set cannot be inflated (corrupt data)';
+    throw new PixelDataProblem(/truncated/.test(reason) ? 'truncated' : 'corrupt', reason, { cause: error });
   }
 }
 

@@ -51,6 +51,8 @@ export interface DecodeOptions {
    * or a single entry for all. Otherwise it is read from the data set.
    */
   rescale?: readonly RescaleValues[];
+  /** Called as each frame starts decoding (a worker task reports it to the pool, which restarts its time budget). */
+  onFrame?: (index: number, frameCount: number) => void;
 }
 
 /**
@@ -67,9 +69,9 @@ export async function decodeFile(bytes: Uint8Array, opts: DecodeOptions = {}): P
     if (error instanceof PixelDataProblem) {
       throw new DecodeError(fileLabel, error.code, error.message, { cause: error });
     }
-    // A DataView RangeError or similar from malformed input: still name the file.
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new DecodeError(fileLabel, 'corrupt', `the file could not be decoded (${detail})`, { cause: error });
+    // Anything else was not anticipated: the stack goes to the log, the user gets the file and a reason.
+    console.error(`decode: ${fileLabel}: unexpected error:`, error);
+    throw new DecodeError(fileLabel, 'corrupt', 'the file could not be decoded (unexpected error in the decoder; details in the log)', { cause: error });
   }
 }
 
@@ -94,6 +96,8 @@ async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<De
   });
   const { dataset, transferSyntaxUid } = parsed;
   const layout = readImageLayout(dataset);
+  // Before anything is allocated per frame: a Number of Frames the pixel data cannot hold is corruption.
+  checkFrameCountFits(parsed, layout);
   const rescales = rescalePerFrame(dataset, layout.frameCount, opts.rescale);
 
   // Native, RLE and encapsulated-uncompressed samples keep the stored layout,
@@ -113,9 +117,10 @@ async function decodeOrThrow(bytes: Uint8Array, opts: DecodeOptions): Promise<De
     };
     return storedToHu(frameSamples, stored, rescales[index]);
   };
+  const onFrame = opts.onFrame;
   const frames = isNativeSyntax(transferSyntaxUid)
-    ? nativeFrames(parsed, layout, toHu)
-    : await encapsulatedFrames(parsed, layout, toHu);
+    ? nativeFrames(parsed, layout, toHu, onFrame)
+    : await encapsulatedFrames(parsed, layout, toHu, onFrame);
   return { rows: layout.rows, columns: layout.columns, frameCount: layout.frameCount, frames, transferSyntaxUid };
 }
 
@@ -206,10 +211,65 @@ function readRescale(dataset: DicomDataset): RescaleValues | undefined {
 
 type FrameToHu = (samples: RawSamples, frameIndex: number) => Int16Array;
 
+/**
+ * Native: the frames' bytes must be in Pixel Data and in the file. Encapsulated: every frame
+ * needs a fragment (PS3.5 A.4), counted without building them.
+ */
+function checkFrameCountFits({ dataset, pixelData, transferSyntaxUid }: ParsedFile, layout: ImageLayout): void {
+  const native = isNativeSyntax(transferSyntaxUid);
+  // No Pixel Data, or native data in an encapsulated syntax (or the reverse): the frame readers name it.
+  if (!pixelData || native !== (pixelData.length !== undefined)) return;
+  if (pixelData.length !== undefined) {
+    nativeByteCheck(dataset, pixelData.valueOffset, pixelData.length, layout);
+    return;
+  }
+  const bytes = dataset.bytes;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = pixelData.valueOffset;
+  let items = 0;
+  // The Basic Offset Table item, then one fragment per frame at least.
+  while (items <= layout.frameCount && offset + 8 <= bytes.length) {
+    const tag = ((view.getUint16(offset, true) << 16) | view.getUint16(offset + 2, true)) >>> 0;
+    const length = view.getUint32(offset + 4, true);
+    if (tag !== Tag.item || length === 0xffffffff) break;
+    offset += 8 + length;
+    items++;
+  }
+  if (items - 1 < layout.frameCount) {
+    throw new PixelDataProblem(
+      'truncated',
+      `Number of Frames is ${layout.frameCount} but the encapsulated Pixel Data holds only ${Math.max(0, items - 1)} fragments`,
+    );
+  }
+}
+
+/** The bytes a native image needs, against what Pixel Data holds and what the file holds. */
+function nativeByteCheck(dataset: DicomDataset, valueOffset: number, length: number, layout: ImageLayout): number {
+  const frameBytes = layout.rows * layout.columns * (layout.bitsAllocated / 8);
+  const neededBytes = frameBytes * layout.frameCount;
+  const inFileBytes = dataset.bytes.length - valueOffset;
+  // Check the length ourselves: readers that zero-fill a short Pixel Data would
+  // hand the viewer black slices that look like real data.
+  if (inFileBytes < Math.min(length, neededBytes)) {
+    throw new PixelDataProblem(
+      'truncated',
+      `the file is truncated: Pixel Data has ${inFileBytes} of ${Math.min(length, neededBytes)} bytes`,
+    );
+  }
+  if (length < neededBytes) {
+    throw new PixelDataProblem(
+      'corrupt',
+      `Pixel Data holds ${length} bytes but ${layout.rows}×${layout.columns}×${layout.frameCount} frames of ${layout.bitsAllocated}-bit samples need ${neededBytes}`,
+    );
+  }
+  return frameBytes;
+}
+
 function nativeFrames(
   { dataset, pixelData, transferSyntaxUid }: ParsedFile,
   layout: ImageLayout,
   toHu: FrameToHu,
+  onFrame?: DecodeOptions['onFrame'],
 ): Int16Array[] {
   if (!pixelData) {
     throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
@@ -222,26 +282,11 @@ function nativeFrames(
   }
   const bytesPerSample = layout.bitsAllocated / 8;
   const pixelCount = layout.rows * layout.columns;
-  const frameBytes = pixelCount * bytesPerSample;
-  const neededBytes = frameBytes * layout.frameCount;
-  const inFileBytes = dataset.bytes.length - pixelData.valueOffset;
-  // Check the length ourselves: readers that zero-fill a short Pixel Data would
-  // hand the viewer black slices that look like real data.
-  if (inFileBytes < Math.min(pixelData.length, neededBytes)) {
-    throw new PixelDataProblem(
-      'truncated',
-      `the file is truncated: Pixel Data has ${inFileBytes} of ${Math.min(pixelData.length, neededBytes)} bytes`,
-    );
-  }
-  if (pixelData.length < neededBytes) {
-    throw new PixelDataProblem(
-      'corrupt',
-      `Pixel Data holds ${pixelData.length} bytes but ${layout.rows}×${layout.columns}×${layout.frameCount} frames of ${layout.bitsAllocated}-bit samples need ${neededBytes}`,
-    );
-  }
+  const frameBytes = nativeByteCheck(dataset, pixelData.valueOffset, pixelData.length, layout);
   const bigEndian = transferSyntaxUid === TransferSyntax.explicitVrBigEndian;
   const frames: Int16Array[] = [];
   for (let frame = 0; frame < layout.frameCount; frame++) {
+    onFrame?.(frame, layout.frameCount);
     const start = pixelData.valueOffset + frame * frameBytes;
     const frameBytesView = dataset.bytes.subarray(start, start + frameBytes);
     let samples: RawSamples;
@@ -283,6 +328,7 @@ async function encapsulatedFrames(
   { dataset, pixelData, transferSyntaxUid }: ParsedFile,
   layout: ImageLayout,
   toHu: FrameToHu,
+  onFrame?: DecodeOptions['onFrame'],
 ): Promise<Int16Array[]> {
   if (!pixelData) {
     throw new PixelDataProblem('missing-attribute', `there is no Pixel Data ${formatTag(Tag.pixelData)}`);
@@ -307,6 +353,7 @@ async function encapsulatedFrames(
 
   const frames: Int16Array[] = [];
   for (const [index, frame] of encoded.entries()) {
+    onFrame?.(index, layout.frameCount);
     try {
       frames.push(toHu(await decodeEncapsulatedFrame(transferSyntaxUid, frame, layout, pixelCount), index));
     } catch (error) {
