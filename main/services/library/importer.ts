@@ -8,7 +8,7 @@
  * either the same image in another encoding (a duplicate) or a conflict (skipped).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, openSync, readSync, mkdirSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readSync, promises as fsp, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
@@ -16,7 +16,7 @@ import type { ImportFileResult, ImportProgress, ImportReport } from '../../../co
 import { DicomReadError, readDicomHeader } from '../dicom/header';
 import type { Db } from '../registry/db';
 import { WorkerTaskError, type WorkerPool } from '../workers/pool';
-import { commitStoredFiles, type StoreFileResult } from './storeFile';
+import { commitStoredFiles, libraryWriteFailure, makeDirectory, type StoreFileResult } from './storeFile';
 import { collisionOutcome } from './sameInstance';
 import { findSopCollisions } from './sopCollisions';
 import {
@@ -175,7 +175,14 @@ async function extractZip(zipPath: string, destDir: string): Promise<{ extracted
           zip.readEntry();
           return;
         }
-        mkdirSync(dirname(target), { recursive: true });
+        try {
+          makeDirectory(dirname(target));
+        } catch (e) {
+          stream.destroy();
+          rejected.push({ file: label, outcome: 'skipped', reason: `cannot extract zip entry: ${libraryWriteFailure(e)}` });
+          zip.readEntry();
+          return;
+        }
         pipeline(stream, createWriteStream(target))
           .then(() => {
             extracted.push({ path: target, label });
@@ -234,7 +241,12 @@ async function collectSources(paths: string[], stagingDir: string): Promise<{ so
       }
     } else if (isZip(abs)) {
       const dest = join(stagingDir, `zip-${randomBytes(4).toString('hex')}`);
-      mkdirSync(dest, { recursive: true });
+      try {
+        makeDirectory(dest);
+      } catch (err) {
+        early.push({ file: input, outcome: 'skipped', reason: `cannot unpack the archive into the library: ${libraryWriteFailure(err)}` });
+        continue;
+      }
       try {
         const { extracted, rejected } = await extractZip(abs, dest);
         early.push(...rejected);
@@ -257,8 +269,9 @@ export async function importPaths(paths: string[], ctx: ImportContext): Promise<
   const started = performance.now();
   const { db, homeDir, pool } = ctx;
   const progress = (p: ImportProgress) => ctx.onProgress?.(p);
+  // Made when something is staged (a copy, an unpacked archive): a read-only or full library
+  // still gets a report per file rather than one error for the whole import.
   const stagingDir = join(homeDir, 'tmp', `import-${Date.now()}-${randomBytes(4).toString('hex')}`);
-  mkdirSync(stagingDir, { recursive: true });
   try {
     progress({ phase: 'scanning', done: 0, total: paths.length });
     const { sources, early } = await collectSources(paths, stagingDir);

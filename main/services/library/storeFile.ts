@@ -107,14 +107,14 @@ export async function storeFile(arg: StoreFileArg): Promise<StoreFileResult> {
   if (!existing || existing.size !== bytes.byteLength) {
     const tmp = pendingDir ? join(pendingDir, `${sha256}.${randomBytes(6).toString('hex')}.tmp`) : `${finalPath}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      mkdirSync(dirname(finalPath), { recursive: true });
-      if (pendingDir) mkdirSync(pendingDir, { recursive: true });
+      makeDirectory(dirname(finalPath));
+      if (pendingDir) makeDirectory(pendingDir);
       writeFileSync(tmp, bytes, { flag: 'wx' });
       pendingPath = tmp;
     } catch (err) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       const code = (err as NodeJS.ErrnoException).code;
-      const reason = code === 'ENOSPC' ? 'disk full while copying into the library (ENOSPC); nothing of this file was kept' : `cannot copy into the library (${code ?? String(err)})`;
+      const reason = code === 'ENOSPC' ? 'disk full while copying into the library (ENOSPC); nothing of this file was kept' : `cannot copy into the library: ${libraryWriteFailure(err)}; nothing of this file was kept`;
       return { ok: false, label, reason };
     }
   }
@@ -127,6 +127,37 @@ export interface StoreFilesArg {
   pendingDir?: string;
   /** Per-file time budget (default FILE_TIME_BUDGET). */
   timeBudget?: { baseMs: number; msPerMb: number };
+}
+
+/** Why a write into the library failed, in words ("the library is read-only (EROFS)"). */
+export function libraryWriteFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC') return 'disk full (ENOSPC)';
+  if (code === 'EROFS') return 'the library is read-only (EROFS)';
+  if (code === 'EACCES' || code === 'EPERM') return `no permission to write in the library (${code})`;
+  return code ?? String(err);
+}
+
+/**
+ * `mkdir -p` that reports the real reason: Node's recursive mkdir turns EROFS into ENOENT
+ * (nodejs/node#47098), so the missing folders are then made one by one and the first failure
+ * carries its own code.
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      try {
+        mkdirSync(d);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+  }
 }
 
 /**
