@@ -8,6 +8,7 @@
  * Bounded on purpose: requests go only to 127.0.0.1, stop at the deadline or at `maxRequests`,
  * each one times out, and every client stops by itself.
  */
+import { mulberry32 } from '../../core/metrics/prng';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,18 +116,6 @@ function rssOf(pid: number): number {
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
-}
-
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A bidirectional caliper on an axial slice near the middle of the series (LPS mm). */
@@ -244,7 +233,7 @@ export async function runLoad(target: LoadTarget, fixture: LoadFixture, opts: Lo
   }
 
   async function clientLoop(c: number): Promise<void> {
-    const random = rng((opts.seed ?? 1) * 1000 + c);
+    const random = mulberry32((opts.seed ?? 1) * 1000 + c);
     const client = new Client(c + 1, target, stop.signal, timeoutMs);
     const mine: Measurement[] = [];
     while (more()) {

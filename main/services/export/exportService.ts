@@ -73,6 +73,19 @@ function readHeader(file: string): Record<string, unknown> {
   return DicomMetaDictionary.naturalizeDataset(dict.dict);
 }
 
+/** Per slice of a series' volume: the instance (and frame, for a multi-frame one) it comes from. */
+function sliceRefs(db: Db, seriesId: number): { slices: SrImageRef[]; firstPath: string } | null {
+  const instances = listInstances(db, seriesId);
+  const stack = stackSeries(instances);
+  if (!stack) return null;
+  const byId = new Map(instances.map((i) => [i.id, i]));
+  const slices = stack.ordered.map((s) => {
+    const inst = byId.get(s.instanceId)!;
+    return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
+  });
+  return { slices, firstPath: instances[0].path };
+}
+
 const newUid = (): string => uidFromHashHex(createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}:${performance.now()}`).digest('hex'));
 
 
@@ -99,15 +112,9 @@ export class ExportService implements ExportApi {
     if (seriesId === null) throw notFound(`study ${studyRowId} has no image series to export`);
     const series = getSeriesRow(this.db, seriesId)!;
     if (!series.geometry) throw invalid(`series ${seriesId} has no volume geometry`);
-    const instances = listInstances(this.db, seriesId);
-    const stack = stackSeries(instances);
-    if (!stack) throw invalid(`series ${seriesId} has no image frames`);
-    const byId = new Map(instances.map((i) => [i.id, i]));
-    const slices: SrImageRef[] = stack.ordered.map((s) => {
-      const inst = byId.get(s.instanceId)!;
-      return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
-    });
-    return { seriesId, series, geometry: series.geometry, slices, header: readHeader(libraryFile(this.deps.homeDir, instances[0].path)) };
+    const refs = sliceRefs(this.db, seriesId);
+    if (!refs) throw invalid(`series ${seriesId} has no image frames`);
+    return { seriesId, series, geometry: series.geometry, slices: refs.slices, header: readHeader(libraryFile(this.deps.homeDir, refs.firstPath)) };
   }
 
   /**
@@ -261,15 +268,9 @@ export class ExportService implements ExportApi {
 
   /** The per-slice image references of another series (a measurement drawn off the primary CT). */
   private examSourceOfSeries(seriesId: number): SrImageRef[] {
-    const instances = listInstances(this.db, seriesId);
-    const stack = stackSeries(instances);
-    if (!stack) return [];
-    const byId = new Map(instances.map((i) => [i.id, i]));
-    return stack.ordered.map((s) => {
-      const inst = byId.get(s.instanceId)!;
-      return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
-    });
+    return sliceRefs(this.db, seriesId)?.slices ?? [];
   }
+
 
   /**
    * One SEG for an exam: every live lesion mask and the liver on its primary CT. Algorithm type:
@@ -279,18 +280,7 @@ export class ExportService implements ExportApi {
   async exportSeg(input: { studyRowId: number; outDir?: string }): Promise<SegExportResult> {
     const studyRowId = Number(input?.studyRowId);
     if (!Number.isInteger(studyRowId)) throw invalid('exportSeg needs { studyRowId }');
-    const seriesId = primaryImageSeries(this.db, studyRowId);
-    if (seriesId === null) throw notFound(`study ${studyRowId} has no image series to export masks for`);
-    const series = getSeriesRow(this.db, seriesId)!;
-    if (!series.geometry) throw invalid(`series ${seriesId} has no volume geometry`);
-    const instances = listInstances(this.db, seriesId);
-    const stack = stackSeries(instances);
-    if (!stack) throw invalid(`series ${seriesId} has no image frames`);
-    const byId = new Map(instances.map((i) => [i.id, i]));
-    const slices = stack.ordered.map((s) => {
-      const inst = byId.get(s.instanceId)!;
-      return { sopClassUid: inst.sopClassUid, sopInstanceUid: inst.sopInstanceUid, frameNumber: inst.numberOfFrames > 1 ? s.frameIndex + 1 : null };
-    });
+    const { seriesId, series, geometry, slices, header } = this.examSource(studyRowId);
 
     const masks = listSegmentations(this.db, { seriesId }).filter((m) => m.voxelCount > 0);
     const segments: SegSegmentSpec[] = [];
@@ -332,10 +322,9 @@ export class ExportService implements ExportApi {
     }
     if (!segments.length) throw invalid(`study ${studyRowId} has no lesion or liver mask on its CT (series ${seriesId}) to export`);
 
-    const header = readHeader(libraryFile(this.deps.homeDir, instances[0].path));
     const seriesInstanceUid = newUid();
     const sopInstanceUid = newUid();
-    const dataset = buildSegDataset({ header, seriesInstanceUid: series.seriesInstanceUid, geometry: series.geometry, slices }, segments, {
+    const dataset = buildSegDataset({ header, seriesInstanceUid: series.seriesInstanceUid, geometry, slices }, segments, {
       seriesInstanceUid,
       sopInstanceUid,
       seriesNumber: 9001,

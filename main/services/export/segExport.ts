@@ -68,7 +68,7 @@ export interface SegWriteOptions {
   now: Date;
 }
 
-/** Attributes of the source's Patient, General Study, Patient Study and Frame of Reference modules that a SEG repeats. */
+/** Attributes of the source's Patient, General Study and Patient Study modules that a derived object repeats. */
 const COPIED_FROM_SOURCE = [
   'PatientName',
   'PatientID',
@@ -83,9 +83,21 @@ const COPIED_FROM_SOURCE = [
   'StudyID',
   'AccessionNumber',
   'StudyDescription',
-  'FrameOfReferenceUID',
-  'PositionReferenceIndicator',
 ] as const;
+
+/**
+ * The Patient, General Study (and, for an image, Frame of Reference) modules of a derived object,
+ * copied from its source so a PACS files it under the same patient and study; Type 2 attributes
+ * the source lacks are present and empty.
+ */
+export function sourceModules(header: Record<string, unknown>, withFrameOfReference: boolean): Record<string, unknown> {
+  const keys: readonly string[] = withFrameOfReference ? [...COPIED_FROM_SOURCE, 'FrameOfReferenceUID', 'PositionReferenceIndicator'] : COPIED_FROM_SOURCE;
+  const copied: Record<string, unknown> = {};
+  for (const key of keys) if (header[key] !== undefined) copied[key] = header[key];
+  const type2 = ['PatientName', 'PatientID', 'PatientBirthDate', 'PatientSex', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber', ...(withFrameOfReference ? ['PositionReferenceIndicator'] : [])];
+  for (const key of type2) copied[key] ??= '';
+  return copied;
+}
 
 const code = (c: Code) => ({ CodeValue: c.value, CodingSchemeDesignator: c.scheme, CodeMeaning: c.meaning });
 const dicomDate = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
@@ -113,25 +125,12 @@ export function buildSegDataset(source: SegSourceSeries, segments: readonly SegS
   const dimensionOrganizationUid = `${o.sopInstanceUid}.1`.length <= 64 ? `${o.sopInstanceUid}.1` : o.sopInstanceUid;
   const purpose = [code({ value: '121322', scheme: 'DCM', meaning: 'Source image for image processing operation' })];
 
-  const copied: Record<string, unknown> = {};
-  for (const key of COPIED_FROM_SOURCE) if (source.header[key] !== undefined) copied[key] = source.header[key];
-
   const referencedSops = [...new Map(source.slices.map((s) => [s.sopInstanceUid, s])).values()];
   return {
     SpecificCharacterSet: 'ISO_IR 192',
     SOPClassUID: SEGMENTATION_STORAGE_UID,
     SOPInstanceUID: o.sopInstanceUid,
-    ...copied,
-    PatientName: copied.PatientName ?? '',
-    PatientID: copied.PatientID ?? '',
-    PatientBirthDate: copied.PatientBirthDate ?? '',
-    PatientSex: copied.PatientSex ?? '',
-    StudyDate: copied.StudyDate ?? '',
-    StudyTime: copied.StudyTime ?? '',
-    ReferringPhysicianName: copied.ReferringPhysicianName ?? '',
-    StudyID: copied.StudyID ?? '',
-    AccessionNumber: copied.AccessionNumber ?? '',
-    PositionReferenceIndicator: copied.PositionReferenceIndicator ?? '',
+    ...sourceModules(source.header, true),
     Modality: 'SEG',
     SeriesInstanceUID: o.seriesInstanceUid,
     SeriesNumber: o.seriesNumber,

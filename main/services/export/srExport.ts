@@ -10,7 +10,7 @@
  */
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
 import { lpsToIndex } from '../../../core/dicom/geometry';
-import { ds, type Code } from './segExport';
+import { ds, sourceModules, type Code } from './segExport';
 
 export const COMPREHENSIVE_3D_SR_UID = '1.2.840.10008.5.1.4.1.1.88.34';
 
@@ -126,7 +126,6 @@ export interface SrWriteOptions {
 const MM = UCUM('mm', 'millimeter');
 const ML = UCUM('ml', 'milliliter');
 const HU = UCUM("[hnsf'U]", 'Hounsfield unit');
-const COPIED = ['PatientName', 'PatientID', 'IssuerOfPatientID', 'PatientBirthDate', 'PatientSex', 'PatientAge', 'StudyInstanceUID', 'StudyDate', 'StudyTime', 'ReferringPhysicianName', 'StudyID', 'AccessionNumber', 'StudyDescription'] as const;
 const dicomDate = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
 const dicomTime = (d: Date) => d.toISOString().slice(11, 19).replace(/:/g, '');
 
@@ -150,8 +149,7 @@ function group(input: SrExamInput, l: SrLesionGroup, children: Item[]): Item {
 
 /** The SR content tree and modules (naturalized for dcmjs). */
 export function buildSrDataset(input: SrExamInput, o: SrWriteOptions): Record<string, unknown> {
-  const copied: Record<string, unknown> = {};
-  for (const key of COPIED) if (input.header[key] !== undefined) copied[key] = input.header[key];
+  const copied = sourceModules(input.header, false);
   const models = [...new Map(input.groups.filter((l) => l.model).map((l) => [l.model!.uid, l.model!])).values()];
 
   const measurementGroups: Item[] = [];
@@ -224,15 +222,6 @@ export function buildSrDataset(input: SrExamInput, o: SrWriteOptions): Record<st
     SOPClassUID: COMPREHENSIVE_3D_SR_UID,
     SOPInstanceUID: o.sopInstanceUid,
     ...copied,
-    PatientName: copied.PatientName ?? '',
-    PatientID: copied.PatientID ?? '',
-    PatientBirthDate: copied.PatientBirthDate ?? '',
-    PatientSex: copied.PatientSex ?? '',
-    StudyDate: copied.StudyDate ?? '',
-    StudyTime: copied.StudyTime ?? '',
-    ReferringPhysicianName: copied.ReferringPhysicianName ?? '',
-    StudyID: copied.StudyID ?? '',
-    AccessionNumber: copied.AccessionNumber ?? '',
     Modality: 'SR',
     SeriesInstanceUID: o.seriesInstanceUid,
     SeriesNumber: o.seriesNumber,

@@ -6,7 +6,7 @@
  * only writer of `segmentations`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ApiError } from '../../../core/api/errors';
@@ -16,7 +16,7 @@ export type { Segmentation } from '../../../core/api/types';
 import { maskHuStats, maskVolumeMl, maskVoxelCount } from '../../../core/segmentation';
 import { assertSeriesOpen } from '../lesions/signoffStore';
 import type { Db } from '../registry/db';
-import { flushToDisk } from '../library/storeFile';
+import { flushToDisk, makeDirectory } from '../library/storeFile';
 import { audit } from '../audit/auditLog';
 import { LesionInputError, LesionNotFoundError, liveRowsWhere } from '../lesions/lesionStore';
 import { changed, transaction } from '../registry/changes';
@@ -119,28 +119,6 @@ function registryWriteError(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   if (err instanceof ApiError || typeof code !== 'string' || !/^SQLITE_(FULL|READONLY|IOERR)/.test(code)) return err;
   return new MaskWriteError(`could not record the mask in the registry: ${writeFailureReason(err)}; ${NOTHING_SAVED}`, code);
-}
-
-/**
- * `mkdir -p` that reports the real reason: Node's recursive mkdir turns EROFS into ENOENT
- * (nodejs/node#47098), so the missing folders are then made one by one and the first
- * failure carries its own code.
- */
-export function makeDirectory(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const missing: string[] = [];
-    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
-    for (const d of missing) {
-      try {
-        mkdirSync(d);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-  }
 }
 
 /** Remove files that must not stay (temporaries, a file no row refers to); a failure here must not hide the first one. */
