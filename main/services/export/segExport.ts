@@ -112,6 +112,21 @@ export function ds(v: number): string {
   return v.toExponential(6);
 }
 
+/** What every object Longitude writes says about itself: series and content times, the equipment (General and Enhanced General Equipment), instance 1. */
+export function writerModules(o: { now: Date; deviceSerialNumber: string; softwareVersion: string }): Record<string, unknown> {
+  return {
+    SeriesDate: dicomDate(o.now),
+    SeriesTime: dicomTime(o.now),
+    Manufacturer: 'Longitude',
+    ManufacturerModelName: 'Longitude workstation',
+    DeviceSerialNumber: o.deviceSerialNumber,
+    SoftwareVersions: o.softwareVersion,
+    InstanceNumber: 1,
+    ContentDate: dicomDate(o.now),
+    ContentTime: dicomTime(o.now),
+  };
+}
+
 /** The SEG data set (naturalized for dcmjs). Segments without any voxel are left out with their frames. */
 export function buildSegDataset(source: SegSourceSeries, segments: readonly SegSegmentSpec[], o: SegWriteOptions): Record<string, unknown> {
   const g = source.geometry;
@@ -135,15 +150,7 @@ export function buildSegDataset(source: SegSourceSeries, segments: readonly SegS
     SeriesInstanceUID: o.seriesInstanceUid,
     SeriesNumber: o.seriesNumber,
     SeriesDescription: o.seriesDescription,
-    SeriesDate: dicomDate(o.now),
-    SeriesTime: dicomTime(o.now),
-    Manufacturer: 'Longitude',
-    ManufacturerModelName: 'Longitude workstation',
-    DeviceSerialNumber: o.deviceSerialNumber,
-    SoftwareVersions: o.softwareVersion,
-    InstanceNumber: 1,
-    ContentDate: dicomDate(o.now),
-    ContentTime: dicomTime(o.now),
+    ...writerModules(o),
     ImageType: ['DERIVED', 'PRIMARY'],
     ContentLabel: 'LESIONS',
     ContentDescription: 'Lesion and organ masks',

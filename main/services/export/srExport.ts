@@ -10,7 +10,7 @@
  */
 import type { Vec3, VolumeGeometry } from '../../../core/api/types';
 import { lpsToIndex } from '../../../core/dicom/geometry';
-import { ds, sourceModules, type Code } from './segExport';
+import { ds, sourceModules, writerModules, type Code } from './segExport';
 
 export const COMPREHENSIVE_3D_SR_UID = '1.2.840.10008.5.1.4.1.1.88.34';
 
@@ -226,16 +226,8 @@ export function buildSrDataset(input: SrExamInput, o: SrWriteOptions): Record<st
     SeriesInstanceUID: o.seriesInstanceUid,
     SeriesNumber: o.seriesNumber,
     SeriesDescription: 'Longitude lesion measurements',
-    SeriesDate: dicomDate(o.now),
-    SeriesTime: dicomTime(o.now),
     ReferencedPerformedProcedureStepSequence: [],
-    Manufacturer: 'Longitude',
-    ManufacturerModelName: 'Longitude workstation',
-    DeviceSerialNumber: o.deviceSerialNumber,
-    SoftwareVersions: o.softwareVersion,
-    InstanceNumber: 1,
-    ContentDate: dicomDate(o.now),
-    ContentTime: dicomTime(o.now),
+    ...writerModules(o),
     CompletionFlag: 'COMPLETE',
     VerificationFlag: input.signedBy ? 'VERIFIED' : 'UNVERIFIED',
     ...(input.signedBy
