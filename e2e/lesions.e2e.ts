@@ -19,6 +19,7 @@ import type { ImportReport, Measurement, PatientSummary, Segmentation, SeriesDet
 import { writePatient } from '../tools/phantom/index';
 import { launchChromium, newWorkstationPage } from '../tools/testing/chromium';
 import { REPO_ROOT, apiCall, startServeMode, type ServeHandle } from '../tools/testing/serveMode';
+import { ReadingToolsPage } from './support/readingToolsPage';
 import { FollowUpPage, WorkstationPage } from './support/workstationPage';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-results', 'e2e');
@@ -52,6 +53,7 @@ let serve: ServeHandle;
 let browser: Browser;
 let page: Page;
 let ws: WorkstationPage;
+let rt: ReadingToolsPage;
 let fu: FollowUpPage;
 let phantomDir: string;
 let patientDir: string;
@@ -124,6 +126,8 @@ async function measureWithTool(label: string, exam: Exam, l: ExamLesionTruth): P
   const findNew = async () => (await apiCall<Measurement[]>(serve, 'listMeasurements', { lesionId: ids[label] })).find((m) => !before.has(m.id) && m.seriesId === exam.seriesId);
   await expect.poll(findNew, { timeout: 10_000 }).toBeTruthy();
   let m = (await findNew())!;
+  // The viewer must have the saved measurement before its handles are taken.
+  await rt.handlesAt(m.id, m.pointsLps);
   // The tool places a short axis across the middle; drag each of its ends onto the lesion's edge.
   for (const target of [s0, s1]) {
     const nearest = [m.pointsLps[2], m.pointsLps[3]].sort((a, b) => Math.hypot(a[0] - target[0], a[1] - target[1]) - Math.hypot(b[0] - target[0], b[1] - target[1]))[0];
@@ -131,6 +135,7 @@ async function measureWithTool(label: string, exam: Exam, l: ExamLesionTruth): P
     await drag(await ws.worldToCanvas('axial', nearest), await ws.worldToCanvas('axial', target));
     await expect.poll(async () => (await findNew())?.updatedAt, { timeout: 10_000 }).not.toBe(updatedAt);
     m = (await findNew())!;
+    await rt.handlesAt(m.id, m.pointsLps);
   }
   await page.click('[data-testid="tool-windowLevel"]');
   return m;
@@ -148,6 +153,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await newWorkstationPage(browser);
   ws = new WorkstationPage(page);
+  rt = new ReadingToolsPage(page);
   fu = new FollowUpPage(page);
   mkdirSync(ARTIFACTS, { recursive: true });
 });

@@ -157,6 +157,7 @@ describe('measurement tools', () => {
       const nearest = [current.pointsLps[2], current.pointsLps[3]].sort((p, q) => dist(p, end) - dist(q, end))[0];
       await rt.drag(await rt.at('axial', nearest), await rt.at('axial', end));
       await expect.poll(async () => (await seriesMeasurements(exams[0].seriesId)).find((m) => m.id === bidirectional.id)!.updatedAt).not.toBe(current.updatedAt);
+      await rt.handlesAt(bidirectional.id, (await seriesMeasurements(exams[0].seriesId)).find((m) => m.id === bidirectional.id)!.pointsLps);
     }
     const m = (await seriesMeasurements(exams[0].seriesId)).find((x) => x.id === bidirectional.id)!;
     expect(Math.abs(m.shortAxisMm! - target.axialShortAxisMm)).toBeLessThan(2);

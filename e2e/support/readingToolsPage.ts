@@ -58,6 +58,31 @@ export class ReadingToolsPage {
     return this.page.locator(`[data-testid="measurement"][data-measurement-id="${id}"]`);
   }
 
+  /**
+   * Wait until the view draws measurement `id` with its handles on `pointsLps` (within 3 px).
+   * The server answers a drag before the viewer has stored the result; a handle taken before
+   * then is where it was, or not there at all (and the drag would start a new measurement).
+   */
+  async handlesAt(id: number, pointsLps: Vec3[], view: ViewName = 'axial'): Promise<void> {
+    const off = async (): Promise<number> => {
+      let worst = 0;
+      for (let i = 0; i < pointsLps.length; i++) {
+        const box = await this.page.locator(`[data-testid="view-${view}"] [data-measurement-id="${id}"] [data-handle="${i}"]`).boundingBox();
+        if (!box) return Infinity;
+        const want = await this.at(view, pointsLps[i]);
+        worst = Math.max(worst, Math.hypot(box.x + box.width / 2 - want.clientX, box.y + box.height / 2 - want.clientY));
+      }
+      return worst;
+    };
+    const deadline = Date.now() + 10_000;
+    let last = await off();
+    while (last > 3) {
+      if (Date.now() > deadline) throw new Error(`measurement ${id} is not drawn where it was saved (a handle is ${last.toFixed(1)} px off)`);
+      await this.frames();
+      last = await off();
+    }
+  }
+
   async label(id: number): Promise<string> {
     return (await this.measurement(id).locator('[data-testid="measurement-label"]').textContent()) ?? '';
   }
