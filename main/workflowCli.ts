@@ -13,7 +13,8 @@
  *   lesion status --lesion <id> --exam <studyId> --status <status>|none
  *   record --lesion <id> --exam <studyId> --measurement <id>|default   the measurement of record
  *   signoff --exam <studyId> [--reader "<name>"]          sign; --reopen --reason "…" reopens
- *   export seg --exam <studyId> [--out <dir>]             DICOM SEG of the exam's masks
+ *   export seg|sr --exam <studyId> [--out <dir>]          DICOM SEG / SR TID 1500 of the exam
+ *   export report --patient <patientId> [--out <dir>]     the tumor-board report (PDF + HTML)
  *
  * `<patientId>` is the DICOM PatientID or the library's row id (as `list --json` prints them).
  * Exit codes: 0 done; 1 done with problems (a failed run, an assessment that is not valid
@@ -44,6 +45,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   signoff --exam <studyId> --reopen --reason "<why>"  reopen a signed exam
   export seg --exam <studyId> [--out <dir>]           one DICOM SEG of the exam's lesion and liver masks (default <home>/exports)
   export sr --exam <studyId> [--out <dir>]            the exam's TID 1500 measurement report (with its SEG)
+  export report --patient <patientId> [--out <dir>]   the tumor-board report: PDF + self-contained HTML (exit 1 with warnings)
   export csv (--patient <patientId> | --all) --out <file> [--identifiers]   a row per lesion per exam (RFC 4180)
   demo                                                a three-exam demo patient, measured and matched, to see the whole job
   sr import --series <seriesId>                       a TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID)
@@ -340,8 +342,19 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
     }
 
     if (command === 'export') {
-      if (sub !== 'seg' && sub !== 'sr' && sub !== 'csv') throw new UsageError('export needs seg, sr or csv (the report comes next)');
+      if (sub !== 'seg' && sub !== 'sr' && sub !== 'csv' && sub !== 'report') throw new UsageError('export needs seg, sr, report or csv');
       const exporter = app;
+      if (sub === 'report') {
+        if (flags.patient === undefined) throw new UsageError('export report needs --patient <patientId>');
+        const r = await exporter.exportReport({ patientRowId: await resolvePatient(app, flags.patient), ...(typeof flags.out === 'string' ? { outDir: flags.out } : {}) });
+        print(r, () =>
+          [
+            `wrote ${r.pdf} (${r.pages} page(s)) and ${r.html}: ${r.exams} exam(s), ${r.targets} target(s), ${r.keyImages} key image(s)`,
+            ...r.warnings.map((w) => `  warning: ${w}`),
+          ].join('\n'),
+        );
+        return r.warnings.length ? 1 : 0;
+      }
       if (sub === 'csv') {
         if (typeof flags.out !== 'string') throw new UsageError('export csv needs --out <file>');
         if ((flags.all === true) === (flags.patient !== undefined)) throw new UsageError('export csv needs --patient <patientId> or --all');

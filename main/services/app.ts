@@ -104,7 +104,7 @@ export function createApp(opts: AppOptions): App {
   const session = new SessionService();
   // The demo patient is made through the API, as any client would: the bound API is handed over once it exists.
   let bound: LongitudeApi | null = null;
-  const exports = new ExportService({ db, homeDir, version: opts.version ?? '0.0.0', api: () => bound! });
+  const exports = new ExportService({ db, homeDir, version: opts.version ?? '0.0.0', api: () => bound!, volumes });
 
   const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports });
   bound = api;

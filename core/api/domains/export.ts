@@ -32,6 +32,19 @@ export interface SrImportResult {
   skipped: string[];
 }
 
+export interface ReportExportResult {
+  patientRowId: number;
+  /** The tumor-board report as PDF and as one self-contained HTML file (opens offline). */
+  pdf: string;
+  html: string;
+  pages: number;
+  exams: number;
+  targets: number;
+  keyImages: number;
+  /** What the report could not show, each with why (e.g. a target without a measurement on an exam). */
+  warnings: string[];
+}
+
 export interface DemoResult {
   patientRowId: number;
   patientId: string;
@@ -47,6 +60,13 @@ export interface ExportApi {
   exportSr(input: { studyRowId: number; outDir?: string }): Promise<SrExportResult>;
   /** The lesion table as CSV: one patient's, or the whole library's. */
   exportCsv(input: { patientRowId?: number; all?: boolean; out: string; identifiers?: boolean }): Promise<{ file: string; rows: number; patients: number }>;
+  /** The tumor-board report of a patient: PDF + self-contained HTML. */
+  exportReport(input: { patientRowId: number; outDir?: string }): Promise<ReportExportResult>;
+  /**
+   * The bytes of a file this workstation exported (under `<home>/exports`), so a browser client
+   * can download it or preview it. Any other path is refused.
+   */
+  readExport(input: { file: string }): Promise<ArrayBuffer>;
   /** A TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID). */
   importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult>;
   /** A three-exam demo patient, measured and matched, imported into the library. */
@@ -57,6 +77,8 @@ export const EXPORT_METHODS = {
   exportSeg: {},
   exportSr: {},
   exportCsv: {},
+  exportReport: {},
+  readExport: { binary: 'application/octet-stream' },
   importSrMeasurements: {},
   createDemoPatient: {},
 } as const satisfies MethodTable<ExportApi>;

@@ -5,16 +5,16 @@
  * owner, lesions/lesionStore, so it is the same in every exam's SEG.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 import { invalid, notFound } from '../../../core/api/errors';
 import type { LongitudeApi } from '../../../core/api/contract';
-import type { DemoResult, ExportApi, SegExportResult, SrExportResult, SrImportResult } from '../../../core/api/domains/export';
+import type { DemoResult, ExportApi, ReportExportResult, SegExportResult, SrExportResult, SrImportResult } from '../../../core/api/domains/export';
 import { createDemoPatient } from '../demo/demoPatient';
 import { importSrMeasurements } from './srImport';
-import type { Lesion } from '../../../core/api/types';
+import type { Lesion, Vec3 } from '../../../core/api/types';
 import { uidFromHashHex } from '../../../core/dicom/uids';
 import { getSeriesRow, listInstances, primaryImageSeries, stackSeries } from '../library/catalog';
 import { libraryFile } from '../library/importer';
@@ -29,6 +29,12 @@ import { lesionTableData } from '../lesions/lesionTable';
 import { getMeasurement } from '../lesions/lesionStore';
 import { listPatients, studyPatientId } from '../library/catalog';
 import { LESION_CSV_COLUMNS, lesionCsvRows, toCsv } from '../../../core/report/csv';
+import { buildTumorBoardReport, examLabels, type ReportKeyImage, type ReportProvenance } from '../../../core/report/tumorBoard';
+import type { VolumeAccess } from '../volumes/volumeAccess';
+import { encodeGrayPng } from '../library/png';
+import { SOFT_TISSUE_WINDOW, keyImageFovMm, renderKeyImage } from './report/keyImages';
+import { renderReportHtml } from './report/reportHtml';
+import { renderReportPdf } from './report/reportPdf';
 
 export interface ExportDeps {
   db: Db;
@@ -36,7 +42,12 @@ export interface ExportDeps {
   version: string;
   /** The whole API, for the demo patient (made as any client would); absent in the CLI's direct use. */
   api?: () => LongitudeApi;
+  /** Decoded volumes, for the report's key images. */
+  volumes?: VolumeAccess;
 }
+
+/** Key image size (pixels, square). */
+const KEY_IMAGE_PX = 256;
 
 
 const SCT = (value: string, meaning: string): Code => ({ value, scheme: 'SCT', meaning });
@@ -253,6 +264,179 @@ export class ExportService implements ExportApi {
     writeFileSync(`${file}.part`, toCsv(LESION_CSV_COLUMNS, rows));
     renameSync(`${file}.part`, file);
     return { file, rows: rows.length, patients: patients.length };
+  }
+
+  /**
+   * The tumor-board report of a patient (PDF + self-contained HTML): the model is built in core
+   * (core/report/tumorBoard.ts), key images are rendered here from the voxels, then drawn twice.
+   */
+  async exportReport(input: { patientRowId: number; outDir?: string }): Promise<ReportExportResult> {
+    const patientRowId = Number(input?.patientRowId);
+    if (!Number.isInteger(patientRowId)) throw invalid('exportReport needs { patientRowId }');
+    const patient = listPatients(this.db).find((p) => p.id === patientRowId);
+    if (!patient) throw notFound(`patient ${patientRowId} is not in the library`);
+    const table = lesionTableData(this.db, patientRowId);
+    const lt = { table, assessment: assessLesionTable(table) };
+    const warnings: string[] = [];
+    const keyImages = await this.keyImages(lt, warnings);
+    const report = buildTumorBoardReport({
+      table: lt,
+      patient: { name: patient.name, patientId: patient.patientId, birthDate: patient.birthDate, sex: patient.sex },
+      keyImages,
+      provenance: await this.provenance(lt),
+      generatedAt: new Date().toISOString(),
+      software: `Longitude ${this.deps.version}`,
+      reader: currentReader(),
+    });
+    const html = renderReportHtml(report);
+    const pdf = await renderReportPdf(report);
+    const outDir = resolve(input.outDir ?? join(this.deps.homeDir, 'exports'));
+    mkdirSync(outDir, { recursive: true });
+    const stem = `Report_${patient.patientId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40) || `patient${patientRowId}`}`;
+    const files = { pdf: join(outDir, `${stem}.pdf`), html: join(outDir, `${stem}.html`) };
+    writeFileSync(`${files.pdf}.part`, pdf.bytes);
+    writeFileSync(`${files.html}.part`, html, 'utf8');
+    renameSync(`${files.pdf}.part`, files.pdf);
+    renameSync(`${files.html}.part`, files.html);
+    return {
+      patientRowId,
+      ...files,
+      pages: pdf.pages,
+      exams: report.exams.length,
+      targets: lt.assessment.lesionRoles.filter((r) => r.role === 'target').length,
+      keyImages: keyImages.length,
+      warnings,
+    };
+  }
+
+  /** A key image for every target lesion at every RECIST exam, the lesion centred and at one scale. */
+  private async keyImages(lt: { table: ReturnType<typeof lesionTableData>; assessment: ReturnType<typeof assessLesionTable> }, warnings: string[]): Promise<ReportKeyImage[]> {
+    const { table, assessment } = lt;
+    const volumes = this.deps.volumes;
+    if (!volumes) {
+      warnings.push('key images need the decoded volumes (not available in this context)');
+      return [];
+    }
+    const labels = examLabels(lt);
+    const examById = new Map(table.exams.map((e) => [e.studyRowId, e]));
+    const out: ReportKeyImage[] = [];
+    for (const role of assessment.lesionRoles.filter((r) => r.role === 'target')) {
+      const lesion = table.lesions.find((l) => l.id === role.lesionId);
+      if (!lesion) continue;
+      const cells = table.cells[lesion.id] ?? {};
+      const longest = Math.max(0, ...Object.values(cells).map((c) => c.longAxisMm ?? 0));
+      const fovMm = keyImageFovMm(longest || null);
+      let previous: { seriesId: number; centre: Vec3 } | null = null;
+      for (const studyRowId of assessment.recistStudyRowIds) {
+        const exam = examById.get(studyRowId);
+        const cell = cells[studyRowId];
+        const examLabel = labels.get(studyRowId) ?? 'Not assessed';
+        const where = `${lesion.label} on ${examLabel}${exam?.date ? ` (${exam.date})` : ''}`;
+        let seriesId: number | null = null;
+        let centre: Vec3 | null = null;
+        let points: Vec3[] = [];
+        let note = '';
+        if (cell?.measurementId) {
+          const m = getMeasurement(this.db, cell.measurementId);
+          seriesId = m.seriesId;
+          points = m.pointsLps;
+          const [a, b] = [m.pointsLps[0], m.pointsLps[1] ?? m.pointsLps[0]];
+          centre = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
+        } else if (previous) {
+          seriesId = primaryImageSeries(this.db, studyRowId);
+          if (seriesId !== null) {
+            centre = previous.centre;
+            note = 'no measurement: the slice at its previous position';
+            try {
+              const mapped: { pointLps: Vec3; registrationIds: number[] } | undefined = await this.deps.api?.().mapPoint({ fromSeriesId: previous.seriesId, toSeriesId: seriesId, pointLps: previous.centre });
+              if (mapped) {
+                centre = mapped.pointLps;
+                note += mapped.registrationIds.length ? ' (through the registration)' : ' (same frame of reference)';
+              }
+            } catch {
+              note += ' (not registered: same patient coordinates)';
+            }
+          }
+        }
+        if (seriesId === null || centre === null) {
+          if (cell?.status) warnings.push(`${where}: no key image (${cell.status}, and no earlier measurement to place it)`);
+          continue;
+        }
+        let vol;
+        try {
+          vol = await volumes.seriesVolume(seriesId);
+        } catch (e) {
+          warnings.push(`${where}: no key image (series ${seriesId} could not be read: ${e instanceof Error ? e.message : String(e)})`);
+          continue;
+        }
+        const img = renderKeyImage({ geometry: vol.geometry, voxels: vol.voxels, centreLps: centre, fovMm, sizePx: KEY_IMAGE_PX, pointsLps: points });
+        const status = cell?.status && cell.status !== 'measured' ? cell.status : null;
+        const diam =
+          cell?.longAxisMm !== null && cell?.longAxisMm !== undefined
+            ? `${cell.longAxisMm.toFixed(1)}${cell.shortAxisMm !== null ? ` × ${cell.shortAxisMm.toFixed(1)}` : ''} mm`
+            : (status ?? 'not measured');
+        out.push({
+          lesionId: lesion.id,
+          lesionLabel: lesion.label,
+          studyRowId,
+          examLabel,
+          date: exam?.date ?? null,
+          png: new Uint8Array(encodeGrayPng(img.pixels, img.widthPx, img.heightPx)),
+          widthPx: img.widthPx,
+          heightPx: img.heightPx,
+          mmPerPixel: img.mmPerPixel,
+          window: SOFT_TISSUE_WINDOW,
+          lines: img.lines,
+          orientation: img.orientation,
+          caption: `${lesion.label} · ${examLabel}${exam?.date ? ` ${exam.date}` : ''} · ${diam}${note ? ` · ${note}` : ''}`,
+        });
+        if (cell?.measurementId) previous = { seriesId, centre };
+      }
+    }
+    return out;
+  }
+
+  /** Which lesion masks a model made, with the model's card (intended use, research-only). */
+  private async provenance(lt: { table: ReturnType<typeof lesionTableData> }): Promise<ReportProvenance[]> {
+    const labels = examLabels({ table: lt.table, assessment: assessLesionTable(lt.table) });
+    const models = this.deps.api ? await this.deps.api().listModels().catch(() => []) : [];
+    const out: ReportProvenance[] = [];
+    for (const l of lt.table.lesions) {
+      for (const e of lt.table.exams) {
+        for (const seriesId of e.seriesIds) {
+          for (const m of listSegmentations(this.db, { seriesId }).filter((x) => x.lesionId === l.id && x.source === 'ai')) {
+            const model = this.modelOf(m.id);
+            if (!model) continue;
+            const card = models.find((x) => x.id === model.name && x.version === model.version)?.card ?? null;
+            const use = card?.notForClinicalUse
+              ? `Research use only: ${model.name} ${model.version} is not for clinical use.${card.intendedUse ? ` ${card.intendedUse}` : ''}`
+              : (card?.intendedUse ?? null);
+            out.push({
+              lesionLabel: l.label,
+              what: `lesion mask on ${labels.get(e.studyRowId) ?? 'an exam'}${e.date ? ` (${e.date})` : ''}`,
+              model: model.name,
+              version: model.version,
+              state: m.hasOriginal ? 'edited by the reader' : 'accepted as proposed',
+              intendedUse: use,
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The bytes of a file under `<home>/exports` (a browser client downloads what was exported). */
+  async readExport(input: { file: string }): Promise<ArrayBuffer> {
+    if (typeof input?.file !== 'string' || !input.file) throw invalid('readExport needs { file }');
+    const root = resolve(join(this.deps.homeDir, 'exports'));
+    const file = resolve(isAbsolute(input.file) ? input.file : join(root, input.file));
+    if (!existsSync(file)) throw notFound(`${basename(file)} is not among the exported files`);
+    const real = realpathSync(file);
+    const rel = relative(realpathSync(root), real);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw invalid(`${input.file} is not under the exports folder; only exported files can be read`);
+    const b = readFileSync(real);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
 
   async importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult> {

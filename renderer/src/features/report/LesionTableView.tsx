@@ -15,7 +15,7 @@ import { lesionSelection, selectLesion, compareLabels, lesionWhere, ROLE_SHORT, 
 
 /** The role a lesion is assessed with, where it differs from the recorded one. */
 const ASSESSED_SHORT: Record<LesionRoleInCase['role'], string> = { target: 'T', 'non-target': 'NT', new: 'NEW', fragment: 'FRAG', benign: 'BENIGN', unmatched: 'UNMATCHED' };
-import { RESPONSE_WORDS, mlText, mmText, recistByStudy, responseClass, vdtText, type AnyResponse } from './tableText';
+import { RESPONSE_WORDS, mlText, mmText, recistByStudy, responseClass, vdtText, type AnyResponse } from '../../../../core/report/tableText';
 
 function Diameters({ cell, lesion }: { cell: LesionCell; lesion: Lesion }) {
   if (cell.longAxisMm === null) return null;

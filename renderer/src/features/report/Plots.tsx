@@ -21,8 +21,8 @@ import {
   volumeLines,
   waterfallBars,
   type ExamPoint,
-} from './plotData';
-import { mlText } from './tableText';
+} from '../../../../core/report/plotData';
+import { mlText } from '../../../../core/report/tableText';
 
 // Small viewBox, large type: the plot is drawn about this wide, so 12–13 units stay legible.
 const W = 460;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LesionTable } from '../../../../core/api/types';
-import { growthBetween } from '../../../../core/volumetry/volumetry';
+import type { LesionTable } from '../api/types';
+import { growthBetween } from '../volumetry/volumetry';
 import { mlText, recistByStudy, responseClass, vdtText } from './tableText';
 
 describe('lesion table words', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Lesion, LesionCell, LesionTable, LesionTableData } from '../../../../core/api/types';
+import type { Lesion, LesionCell, LesionTable, LesionTableData } from '../api/types';
 import {
   niceTicks,
   pointsAttribute,

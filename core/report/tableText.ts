@@ -2,9 +2,9 @@
  * Words and numbers of the lesion table: RECIST categories with their colours, volumes,
  * growth. Pure functions, tested beside this file.
  */
-import type { LesionTable } from '../../../../core/api/types';
-import type { NonTargetResponse, OverallResponse, RecistTimepointResult, TargetResponse } from '../../../../core/recist/types';
-import type { Growth } from '../../../../core/volumetry/volumetry';
+import type { LesionTable } from '../api/types';
+import type { NonTargetResponse, OverallResponse, RecistTimepointResult, TargetResponse } from '../recist/types';
+import type { Growth } from '../volumetry/volumetry';
 
 export type AnyResponse = TargetResponse | NonTargetResponse | OverallResponse;
 

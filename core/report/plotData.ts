@@ -6,9 +6,9 @@
  * non-nodal lesion, the short axis of a lymph node; a target marked "too small to measure"
  * counts as the default 5 mm and a target that disappeared as 0 mm.
  */
-import type { LesionExamStatus, LesionTable, LesionTableData } from '../../../../core/api/types';
-import { isoDateToDay } from '../../../../core/dates';
-import { DEFAULT_RECIST_OPTIONS } from '../../../../core/recist/types';
+import type { LesionExamStatus, LesionTable, LesionTableData } from '../api/types';
+import { isoDateToDay } from '../dates';
+import { DEFAULT_RECIST_OPTIONS } from '../recist/types';
 
 /** RECIST 1.1 §4.3.1 thresholds, also drawn as reference lines. */
 export const PR_THRESHOLD_PCT = -30;
