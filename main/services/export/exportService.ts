@@ -35,6 +35,7 @@ import { encodeGrayPng } from '../library/png';
 import { SOFT_TISSUE_WINDOW, keyImageFovMm, renderKeyImage } from './report/keyImages';
 import { renderReportHtml } from './report/reportHtml';
 import { renderReportPdf } from './report/reportPdf';
+import { csvOutPath } from './csvOutPath';
 
 export interface ExportDeps {
   db: Db;
@@ -259,7 +260,7 @@ export class ExportService implements ExportApi {
       const trackingUids = Object.fromEntries(table.lesions.map((l) => [l.id, trackingUidOf(this.db, l.id)]));
       return lesionCsvRows({ table, assessment: assessLesionTable(table) }, p, { identifiers: input.identifiers === true, trackingUids });
     });
-    const file = resolve(input.out);
+    const file = csvOutPath(this.deps.homeDir, input.out);
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.part`, toCsv(LESION_CSV_COLUMNS, rows));
     renameSync(`${file}.part`, file);
