@@ -226,7 +226,7 @@ export function buildTumorBoardReport(input: TumorBoardInput): TumorBoardReport 
   const notices: string[] = [];
   const uses = [...new Set(input.provenance.map((p) => p.intendedUse).filter((x): x is string => Boolean(x)))];
   for (const u of uses) notices.push(u);
-  if (input.provenance.length) notices.push('Lesions found by a model are marked below with the model and version; every finding was reviewed by the reader named on this report.');
+  if (input.provenance.length) notices.push('Findings a model made are listed under Model provenance with the model and its version; each was reviewed by the reader named on this report.');
   const unsigned = exams.filter((e) => e.recist && !e.signoff).map((e) => `${e.label}${e.date ? ` (${e.date})` : ''}`);
   if (unsigned.length) notices.push(`Not signed off: ${unsigned.join(', ')}. Results of an unsigned exam may still change.`);
   return {

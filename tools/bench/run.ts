@@ -8,6 +8,7 @@
  *  - local AI: the shipped model on a 512×512×160 phantom CT through the whole pipeline
  *  - serve mode under load: 20 concurrent clients × 30 s on loopback (BENCH_LOAD_CLIENTS,
  *    BENCH_LOAD_SECONDS): requests per second, p50 / p95 per request kind, errors, server memory
+ *  - results that travel: the tumor-board report of a 3-exam, 5-target patient; SR + SEG of one exam
  * Reference timings are measured in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,13 +23,14 @@ import { benchRegistry } from './registryBench';
 import { benchRegistration } from './registrationBench';
 import { benchInference } from './inferenceBench';
 import { benchLoad } from './loadBench';
+import { benchReport } from './reportBench';
 import { assessLesionTable } from '../../core/recist/lesionAssessment';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Comma-separated subset of: import, open, registry, registration, inference, load (default: all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration,inference,load').split(','));
+/** Comma-separated subset of: import, open, registry, registration, inference, load, report (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration,inference,load,report').split(','));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
   if (ONLY.has('registration')) rows.push(...(await benchRegistration()));
   if (ONLY.has('inference')) rows.push(...(await benchInference()));
   if (ONLY.has('load')) rows.push(...(await benchLoad()));
+  if (ONLY.has('report')) rows.push(...(await benchReport(RUNS)));
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`\nLongitude benchmark — ${new Date().toISOString()} (${RUNS} runs, median, where repeated)`);

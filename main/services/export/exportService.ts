@@ -13,7 +13,7 @@ import { invalid, notFound } from '../../../core/api/errors';
 import type { LongitudeApi } from '../../../core/api/contract';
 import type { DemoResult, ExportApi, ReportExportResult, SegExportResult, SrExportResult, SrImportResult } from '../../../core/api/domains/export';
 import { createDemoPatient } from '../demo/demoPatient';
-import { importSrMeasurements } from './srImport';
+import { importSrReport } from './srImport';
 import type { Lesion, Vec3 } from '../../../core/api/types';
 import { uidFromHashHex } from '../../../core/dicom/uids';
 import { getSeriesRow, listInstances, primaryImageSeries, stackSeries } from '../library/catalog';
@@ -432,7 +432,7 @@ export class ExportService implements ExportApi {
     if (typeof input?.file !== 'string' || !input.file) throw invalid('readExport needs { file }');
     const root = resolve(join(this.deps.homeDir, 'exports'));
     const file = resolve(isAbsolute(input.file) ? input.file : join(root, input.file));
-    if (!existsSync(file)) throw notFound(`${basename(file)} is not among the exported files`);
+    if (!existsSync(file) || !existsSync(root)) throw notFound(`${basename(file)} is not among the exported files (${root})`);
     const real = realpathSync(file);
     const rel = relative(realpathSync(root), real);
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw invalid(`${input.file} is not under the exports folder; only exported files can be read`);
@@ -443,7 +443,8 @@ export class ExportService implements ExportApi {
   async importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult> {
     const seriesId = Number(input?.seriesId);
     if (!Number.isInteger(seriesId)) throw invalid('importSrMeasurements needs { seriesId }');
-    return importSrMeasurements(this.db, this.deps.homeDir, seriesId);
+    // The masks of the SEGs it refers to are placed through the segmentation domain (absent in the CLI's direct use).
+    return importSrReport(this.db, this.deps.homeDir, seriesId, this.deps.api?.());
   }
 
   async createDemoPatient(): Promise<DemoResult> {
