@@ -21,6 +21,7 @@
  * RECIST); 2 invalid use or nothing done (bad arguments, an unknown id, a refused change such as
  * an edit of a signed exam).
  */
+import { resolve } from 'node:path';
 import { ApiError } from '../core/api/errors';
 import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, LesionTable } from '../core/api/types';
 import type { RecistTimepointResult } from '../core/recist/types';
@@ -358,7 +359,7 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       if (sub === 'csv') {
         if (typeof flags.out !== 'string') throw new UsageError('export csv needs --out <file>');
         if ((flags.all === true) === (flags.patient !== undefined)) throw new UsageError('export csv needs --patient <patientId> or --all');
-        const r = await exporter.exportCsv({ out: flags.out, identifiers: flags.identifiers === true, ...(flags.all === true ? { all: true } : { patientRowId: await resolvePatient(app, flags.patient) }) });
+        const r = await exporter.exportCsv({ out: resolve(flags.out), identifiers: flags.identifiers === true, ...(flags.all === true ? { all: true } : { patientRowId: await resolvePatient(app, flags.patient) }) });
         print(r, () => `wrote ${r.file}: ${r.rows} row(s) for ${r.patients} patient(s)`);
         return 0;
       }

@@ -3,7 +3,8 @@
  * "Follow-up" (registration to the baseline, lesion matching and its review queue),
  * "Table" (lesions × exams with RECIST 1.1 and volumetry) and "Plots". One fetch of the
  * lesion table feeds them. It can be widened for a tumor board or folded away so the
- * 2×2 viewer gets the whole width back.
+ * 2×2 viewer gets the whole width back. "Export ▾" on the patient line makes the results that
+ * travel (tumor-board report, DICOM SR + SEG, SEG, CSV) and downloads them.
  */
 import { useMemo, useState } from 'react';
 import { appStore } from '../app/appStore';
@@ -13,6 +14,7 @@ import { LesionPanel, compareLabels, useLesionTable, usePatientFromSeries } from
 import { AiPanel } from '../features/ai';
 import { FollowUpPanel } from '../features/followup';
 import { LesionTableView, PlotsView, responseClass } from '../features/report';
+import { ExportMenu, ExportNotice, useExports } from '../features/export';
 
 type Tab = 'lesions' | 'followup' | 'table' | 'plots' | 'ai';
 type Width = 'normal' | 'wide' | 'collapsed';
@@ -39,6 +41,8 @@ export function Dock() {
     return new Map(sorted.map((l, i) => [l.id, i]));
   }, [data]);
   const latest = data?.assessment.recist?.timepoints.at(-1) ?? null;
+  // Exports act on the dock's patient and the exam of the open series.
+  const exports = useExports({ patientRowId, studyRowId: currentStudyRowId });
 
   if (width === 'collapsed') {
     return (
@@ -96,8 +100,11 @@ export function Dock() {
             {series.patient.patientId}
             {series.patient.birthDate ? ` · ${series.patient.birthDate}` : ''}
           </span>
+          <span className="dock-spacer" />
+          <ExportMenu actions={exports} />
         </div>
       )}
+      <ExportNotice actions={exports} />
       <div className="dock-body">
         {tab === 'lesions' && <LesionPanel patientRowId={patientRowId} data={data} loading={loading} error={error} currentStudyRowId={currentStudyRowId} />}
         {tab === 'ai' && <AiPanel />}
