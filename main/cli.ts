@@ -2,7 +2,8 @@
  * Command line: `npm run -s cli -- <command> [--home DIR] [--json]` or `longitude <command>`.
  *   import <path...>   folders (recursive), DICOMDIR files or .zip archives
  *   list               patients → studies → series in the library
- *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series
+ *   series <id>        geometry, transfer syntaxes, warnings and HU statistics of one series;
+ *                      for an SR its measurement groups, for a SEG its segments and volumes
  *   recist --input F   RECIST 1.1 assessment of a case file (see main/recistCli.ts)
  *   models             local AI models found, each checked
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
@@ -13,6 +14,7 @@ import { ApiError } from '../core/api/errors';
 import type { ImportReport, PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
 import { MAINTENANCE_COMMANDS, MAINTENANCE_USAGE, runMaintenanceCommand } from './maintenanceCli';
 import { runRecistCommand } from './recistCli';
+import { seriesContentText } from './seriesContentText';
 import { createApp, type App } from './services/app';
 import { RegistryError } from './services/registry/errors';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
@@ -22,7 +24,7 @@ import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_USAGE } from './workflo
 const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
   list [--json]               list patients, studies and series
-  series <id> [--json]        describe one series (geometry, warnings, HU statistics)
+  series <id> [--json]        describe one series (geometry, warnings, HU statistics; an SR's groups, a SEG's segments)
   recist --input <case.json>  RECIST 1.1 assessment of a case as JSON (recist --help)
   models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
@@ -121,6 +123,12 @@ async function main(argv: string[]): Promise<number> {
     if (!Number.isInteger(id)) {
       console.error('series needs a numeric series id (see "list")');
       return 2;
+    }
+    // A report or a segmentation: what it holds (the same as the API's describeSeriesContent).
+    const content = await service.describeSeriesContent({ seriesId: id });
+    if (content.kind === 'sr' || content.kind === 'seg') {
+      print(content, () => seriesContentText(content));
+      return content.sr?.problems.length ? 1 : 0;
     }
     const detail = await service.getSeries(id);
     const { stats } = await service.volumeStats(id);

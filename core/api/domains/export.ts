@@ -28,7 +28,9 @@ export interface SrImportResult {
   lesionsMatched: string[];
   lesionsCreated: string[];
   measurements: number;
-  /** Groups or measurements that could not be placed, each with why. */
+  /** SEG segments placed as masks now (on lesions by Tracking UID, and the liver), none when already placed. */
+  masks: number;
+  /** Groups, measurements or segments that could not be placed, each with why. */
   skipped: string[];
 }
 

@@ -1,7 +1,8 @@
 /**
  * Round trip: a patient's lesions exported as SR (TID 1500) + SEG per exam, imported with the CT
  * into a fresh library, give the same lesion table — labels, roles, Tracking UIDs, diameters to
- * 0.01 mm and RECIST 1.1 per exam.
+ * 0.01 mm, RECIST 1.1 per exam, and the lesion and liver volumes exactly: the SR import alone
+ * places the SEG's masks on their lesions by Tracking UID (and the liver), on the CT.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,9 +12,10 @@ import { encodeMaskRle } from '../../../core/api/maskRle';
 import type { LesionTable } from '../../../core/api/types';
 import { writePatient } from '../../../tools/phantom/index';
 import { createApp, type App } from '../app';
+import { auditTrail } from '../audit/auditLog';
 import { trackingUidOf } from '../lesions/lesionStore';
+import { withReader } from '../session/readerContext';
 import { ExportService } from './exportService';
-import { importSrMeasurements } from './srImport';
 
 const dir = mkdtempSync(join(tmpdir(), 'lng-roundtrip-'));
 const apps: App[] = [];
@@ -48,11 +50,17 @@ describe('SR + SEG out, then in', () => {
         await a.measureFromMask(seg.id);
       }
     }
+    // The liver of each exam (parenchyma and lesions), as the liver mask.
+    for (const t of [0, 1]) {
+      const labels = new Uint8Array(readFileSync(join(written.patientDir, written.truth.timepoints[t].labelsFile!)));
+      await a.saveSegmentation({ seriesId: series[t].id, lesionId: null, structure: 'liver', mask: encodeMaskRle(labels.map((v) => (v > 0 ? 1 : 0))) });
+    }
     const before = await a.getLesionTable(patient.id);
     expect(before.assessment.recistErrors).toEqual([]);
     const exporter = new ExportService({ db: a.db, homeDir: a.homeDir, version: 'test' });
     const out = join(dir, 'out');
-    for (const s of studies) await exporter.exportSr({ studyRowId: s.id, outDir: join(out, String(s.id)) });
+    const exported = [];
+    for (const s of studies) exported.push(await exporter.exportSr({ studyRowId: s.id, outDir: join(out, String(s.id)) }));
 
     // A fresh library: the CT and the reports.
     const b = createApp({ homeDir: join(dir, 'b'), mode: 'serve', workers: 1 });
@@ -60,14 +68,41 @@ describe('SR + SEG out, then in', () => {
     const report = await b.importPaths([...written.seriesDirs, out]);
     expect(report.skipped).toBe(0);
     const fresh = await seriesOfExams(b, 'RT-001');
+    const reader = { name: 'Import^Reader', id: 'IR1' };
     for (const st of fresh.studies) {
       const sr = (await b.listSeries(st.id)).find((x) => x.modality === 'SR')!;
-      const r = importSrMeasurements(b.db, b.homeDir, sr.id);
+      // The SR import alone: measurements, and the masks of the SEG it references (every lesion and the liver).
+      const r = await withReader(reader, () => b.importSrMeasurements({ seriesId: sr.id }));
       expect(r.skipped).toEqual([]);
+      expect(r.masks).toBe(baseline.length + 1);
     }
-    // Importing a report again adds nothing.
-    const firstSr = (await b.listSeries(fresh.studies[0].id)).find((x) => x.modality === 'SR')!;
-    expect(importSrMeasurements(b.db, b.homeDir, firstSr.id)).toMatchObject({ measurements: 0, lesionsCreated: [] });
+    const masksOf = async () => (await Promise.all(fresh.series.map((s) => b.listSegmentations({ seriesId: s.id })))).flat();
+    const masks = await masksOf();
+    expect(masks.map((m) => m.source)).toEqual(masks.map(() => 'dicom-seg'));
+    expect(masks.filter((m) => m.structure === 'liver').map((m) => m.seriesId)).toEqual(fresh.series.map((s) => s.id));
+    // Recorded with the reader of the call, as every write is.
+    for (const m of masks) expect(auditTrail(b.db, 'segmentation', m.id)[0]).toMatchObject({ action: 'create', reader: reader });
+    // Importing a report again adds nothing: no measurement, no lesion, no mask.
+    for (const st of fresh.studies) {
+      const sr = (await b.listSeries(st.id)).find((x) => x.modality === 'SR')!;
+      expect(await b.importSrMeasurements({ seriesId: sr.id })).toMatchObject({ measurements: 0, masks: 0, lesionsCreated: [], skipped: [] });
+    }
+    expect((await masksOf()).map((m) => [m.id, m.updatedAt])).toEqual(masks.map((m) => [m.id, m.updatedAt]));
+
+    // What each report and SEG holds, as the browser and `series <id>` show it: the groups as written, the volumes as placed.
+    for (const [i, st] of fresh.studies.entries()) {
+      const [sr, seg] = ['SR', 'SEG'].map((m) => b.listSeries(st.id).then((l) => l.find((x) => x.modality === m)!));
+      const doc = (await b.describeSeriesContent({ seriesId: (await sr).id })).sr!.documents[0];
+      expect(doc.timePoints).toEqual([i === 0 ? 'baseline' : 'follow-up 1']);
+      // (As written: a DS value keeps 16 characters.)
+      const mm = (v: number | null) => (v === null ? null : Number(v.toFixed(4)));
+      const planar = doc.groups.filter((g) => g.longAxisMm !== null).map((g) => ({ label: g.trackingId, trackingUid: g.trackingUid, longAxisMm: mm(g.longAxisMm), shortAxisMm: mm(g.shortAxisMm) }));
+      expect(planar).toEqual(exported[i].groups.map((g) => ({ label: g.label, trackingUid: g.trackingUid, longAxisMm: mm(g.longAxisMm), shortAxisMm: mm(g.shortAxisMm) })));
+      const segContent = (await b.describeSeriesContent({ seriesId: (await seg).id })).seg!;
+      expect(segContent.targetSeriesId).toBe(fresh.series[i].id);
+      const placed = await b.listSegmentations({ seriesId: fresh.series[i].id });
+      expect(segContent.segments.map((x) => x.volumeMl).sort()).toEqual(placed.map((m) => m.volumeMl).sort());
+    }
 
     const after = await b.getLesionTable(fresh.patient.id);
     const summary = (t: LesionTable, app: App) =>
@@ -80,8 +115,13 @@ describe('SR + SEG out, then in', () => {
           const c = t.table.cells[l.id][e.studyRowId];
           return [Number(c.longAxisMm?.toFixed(2)), Number(c.shortAxisMm?.toFixed(2))];
         }),
+        // Exactly: the same voxels on the same grid.
+        volumesMl: t.table.exams.map((e) => t.table.cells[l.id][e.studyRowId].volumeMl),
       }));
     expect(summary(after, b)).toEqual(summary(before, a));
+    expect(summary(before, a).every((l) => l.volumesMl.every((v) => v !== null && v > 0))).toBe(true);
+    expect(before.table.exams.every((e) => before.table.liverVolumeMl[e.studyRowId] > 0)).toBe(true);
+    expect(after.table.exams.map((e) => after.table.liverVolumeMl[e.studyRowId])).toEqual(before.table.exams.map((e) => before.table.liverVolumeMl[e.studyRowId]));
     expect(after.assessment.recist!.timepoints.map((tp) => [tp.sumMm, tp.overallResponse])).toEqual(before.assessment.recist!.timepoints.map((tp) => [tp.sumMm, tp.overallResponse]));
   }, 240_000);
 });

@@ -4,18 +4,35 @@
  * the patient with that UID receives the measurements, otherwise a new lesion is created and
  * keeps the UID. RECIST diameters drawn on an image of the library (the long axis as the region,
  * the short axis with its own coordinates, as Longitude writes them; or a single length) are
- * placed back in patient LPS millimetres on that image. Importing the same report again adds
- * nothing. Everything goes through the lesions domain's store, audited with the reader.
+ * placed back in patient LPS millimetres on that image. The masks of the SEGs it refers to are
+ * placed on their lesions (by Tracking UID) and the liver, on the CT the SEG was made on. Importing
+ * the same report again adds nothing. Lesions and measurements go through the lesions domain's
+ * store, masks through the segmentation domain, audited with the reader.
  */
 import { readFileSync } from 'node:fs';
 import { invalid, notFound } from '../../../core/api/errors';
+import type { SegmentationApi } from '../../../core/api/contract';
 import type { SrImportResult } from '../../../core/api/domains/export';
 import type { Lesion, Vec3 } from '../../../core/api/types';
 import { indexToLps } from '../../../core/dicom/geometry';
 import { findInstanceBySop, getSeriesRow, listInstances, seriesPatientId, stackSeries } from '../library/catalog';
+import type { SegmentMask, SegSegment } from '../dicom/seg/index';
+import { activeSignoff, assertSeriesOpen } from '../lesions/signoffStore';
+import {
+  existingMask,
+  isLiverSegment,
+  keptMaskReason,
+  readSegSeries,
+  segInstancesOf,
+  segmentName,
+  segmentsOnTarget,
+  segTargetSeries,
+  type SegSeriesSource,
+  type SegTargetSeries,
+} from '../segmentation/segPlacement';
 import { libraryFile } from '../library/importer';
 import { addMeasurement, adoptTrackingUid, createLesion, lesionByTrackingUid, listMeasurements } from '../lesions/lesionStore';
-import { parseSr, type SrCode, type SrImageRef, type SrMeasurementGroup } from '../dicom/sr/readSr';
+import { parseSr, type SrCode, type SrDocument, type SrImageRef, type SrMeasurementGroup } from '../dicom/sr/readSr';
 import { transaction } from '../registry/changes';
 import type { Db } from '../registry/db';
 
@@ -69,33 +86,41 @@ function diameterPoints(db: Db, g: SrMeasurementGroup): { seriesId: number; slic
 
 const samePoints = (a: Vec3[], b: Vec3[]) => a.length === b.length && a.every((p, i) => p.every((v, k) => Math.abs(v - b[i][k]) < 1e-3));
 
-export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number): SrImportResult {
-  const patientRowId = seriesPatientId(db, srSeriesId);
-  if (patientRowId === null) throw notFound(`series ${srSeriesId} is not in the library`);
-  const files = listInstances(db, srSeriesId).filter((i) => i.sopClassUid.startsWith('1.2.840.10008.5.1.4.1.1.88.'));
-  if (!files.length) throw invalid(`series ${srSeriesId} holds no structured report`);
-  const result: SrImportResult = { file: files.map((f) => f.path).join(', '), lesionsMatched: [], lesionsCreated: [], measurements: 0, skipped: [] };
-  // Every report is read (and refused with its file named) before anything is written.
-  const docs = files.map((f) => parseSr(readFileSync(libraryFile(homeDir, f.path)), f.path));
+/** The lesion each group of the reports became (groups that are not lesions are absent), with why for those. */
+interface GroupOutcome {
+  lesionOf: Map<SrMeasurementGroup, Lesion>;
+  whyNot: Map<SrMeasurementGroup, string>;
+}
+
+const groupName = (g: SrMeasurementGroup) => g.trackingId ?? g.trackingUid ?? 'a group without tracking';
+/** Whether a group is taken as a lesion (tracked, with a finding that is not anatomy); importGroups says why not. */
+const becomesLesion = (g: SrMeasurementGroup) => !!(g.trackingUid || g.trackingId) && !!g.finding && !(g.findingCategory && ANATOMY.has(g.findingCategory.value));
+
+/** The measurement part of an import, in one transaction: lesions by Tracking UID, diameters placed in LPS. */
+function importGroups(db: Db, patientRowId: number, docs: SrDocument[], result: SrImportResult): GroupOutcome {
+  const out: GroupOutcome = { lesionOf: new Map(), whyNot: new Map() };
   transaction(db, () => {
     for (const doc of docs) for (const g of doc.groups) {
-      const name = g.trackingId ?? g.trackingUid ?? 'a group without tracking';
+      const name = groupName(g);
       if (!g.trackingUid && !g.trackingId) {
         result.skipped.push(`a measurement group without a Tracking Identifier or UID (finding ${g.finding?.meaning ?? 'not given'}): no lesion to follow`);
+        out.whyNot.set(g, 'its group has no Tracking Identifier or UID');
         continue;
       }
       if (!g.finding) {
         result.skipped.push(`${name}: no finding: not a lesion`);
+        out.whyNot.set(g, `its group ${name} names no finding`);
         continue;
       }
       if (g.findingCategory && ANATOMY.has(g.findingCategory.value)) {
         result.skipped.push(`${name}: ${g.finding.meaning} is an anatomical structure, not a lesion`);
+        out.whyNot.set(g, `its group ${name} is an anatomical structure (${g.finding.meaning}), not a lesion`);
         continue;
       }
       const placed = diameterPoints(db, g);
       let lesion = g.trackingUid ? lesionByTrackingUid(db, patientRowId, g.trackingUid) : null;
       if (lesion) {
-        if (!result.lesionsMatched.includes(lesion.label)) result.lesionsMatched.push(lesion.label);
+        if (!result.lesionsMatched.includes(lesion.label) && !result.lesionsCreated.includes(lesion.label)) result.lesionsMatched.push(lesion.label);
       } else {
         const role = g.texts['RECIST-ROLE'];
         lesion = createLesion(
@@ -112,8 +137,9 @@ export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number
         if (g.trackingUid) adoptTrackingUid(db, lesion.id, g.trackingUid);
         result.lesionsCreated.push(lesion.label);
       }
+      out.lesionOf.set(g, lesion);
       if (typeof placed === 'string') {
-        // A volumetric group carries no diameters: its mask comes with the SEG, placed as a SEG is.
+        // A volumetric group carries no diameters: its mask comes with the SEG it references.
         if (!g.referencedSegment) result.skipped.push(`${name}: ${placed}; the lesion is kept without this measurement`);
         continue;
       }
@@ -122,5 +148,155 @@ export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number
       result.measurements++;
     }
   });
+  return out;
+}
+
+function readReports(db: Db, homeDir: string, srSeriesId: number): { patientRowId: number; docs: SrDocument[]; result: SrImportResult } {
+  const patientRowId = seriesPatientId(db, srSeriesId);
+  if (patientRowId === null) throw notFound(`series ${srSeriesId} is not in the library`);
+  const files = listInstances(db, srSeriesId).filter((i) => i.sopClassUid.startsWith('1.2.840.10008.5.1.4.1.1.88.'));
+  if (!files.length) throw invalid(`series ${srSeriesId} holds no structured report`);
+  const result: SrImportResult = { file: files.map((f) => f.path).join(', '), lesionsMatched: [], lesionsCreated: [], measurements: 0, masks: 0, skipped: [] };
+  // Every report is read (and refused with its file named) before anything is written.
+  const docs = files.map((f) => parseSr(readFileSync(libraryFile(homeDir, f.path)), f.path));
+  return { patientRowId, docs, result };
+}
+
+/**
+ * The measurements of a report (no masks): lesions by Tracking UID and diameters placed in LPS,
+ * in one transaction. `importSrReport` does this and places the masks of the SEGs it refers to.
+ */
+export function importSrMeasurements(db: Db, homeDir: string, srSeriesId: number): SrImportResult {
+  const { patientRowId, docs, result } = readReports(db, homeDir, srSeriesId);
+  importGroups(db, patientRowId, docs, result);
+  return result;
+}
+
+/** Where the masks are saved: the segmentation domain (its `importSegSegment`, the owner's way of placing a SEG segment). */
+export type MaskPlacer = Pick<SegmentationApi, 'importSegSegment'>;
+
+/** A segment the report's masks come from, on its CT, with what it belongs to. */
+interface PlannedSegment {
+  source: SegSeriesSource;
+  target: SegTargetSeries;
+  segment: SegSegment;
+  mask: SegmentMask;
+  liver: boolean;
+  /** The groups that reference this very segment (by SOP Instance UID and segment number). */
+  groups: SrMeasurementGroup[];
+}
+
+/**
+ * The SEGs of the library a report's masks are in: those its volumetric groups reference (a
+ * segment of a SEG instance by SOP Instance UID), and the SEGs of the report's study whose
+ * segments carry the Tracking UID of one of its groups. Each segment of them is placed on the CT
+ * the SEG references, when it is a lesion of the report (by reference, Tracking UID or Tracking
+ * ID) or the liver; every other segment, and every segment that cannot be placed, is named.
+ */
+function planSegments(db: Db, homeDir: string, srSeriesId: number, docs: SrDocument[], skipped: string[]): PlannedSegment[] {
+  const groups = docs.flatMap((d) => d.groups);
+  const uids = new Set(groups.map((g) => g.trackingUid).filter((u): u is string => !!u));
+  const segSeries = new Map<number, SrMeasurementGroup[]>();
+  for (const g of groups) {
+    const ref = g.referencedSegment;
+    if (!ref) continue;
+    const inst = findInstanceBySop(db, ref.sopInstanceUid);
+    if (!inst || !segInstancesOf(db, inst.seriesId).some((i) => i.sopInstanceUid === ref.sopInstanceUid)) {
+      skipped.push(`${groupName(g)}: its mask is segment ${ref.segmentNumber ?? '?'} of a segmentation (${ref.sopInstanceUid}) that is not in the library`);
+      continue;
+    }
+    segSeries.set(inst.seriesId, [...(segSeries.get(inst.seriesId) ?? []), g]);
+  }
+  const study = getSeriesRow(db, srSeriesId)?.studyRowId;
+  const sameStudy = study === undefined ? [] : (db.prepare('SELECT id FROM series WHERE study_id = ? ORDER BY id').all(study) as { id: number }[]).map((r) => r.id);
+  const planned: PlannedSegment[] = [];
+  for (const id of [...segSeries.keys(), ...sameStudy.filter((x) => !segSeries.has(x) && segInstancesOf(db, x).length)]) {
+    const referenced = segSeries.has(id);
+    let source: SegSeriesSource;
+    try {
+      source = readSegSeries(db, homeDir, id);
+    } catch (e) {
+      // An unreadable SEG the report refers to is named; one it does not refer to is none of its business.
+      if (referenced) skipped.push(`SEG series ${id}: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    if (!referenced && !source.doc.segments.some((s) => s.trackingUid && uids.has(s.trackingUid))) continue;
+    const target = segTargetSeries(db, source.doc);
+    const onGrid = 'why' in target ? target : segmentsOnTarget(source, target);
+    for (const segment of source.doc.segments) {
+      const refs = (segSeries.get(id) ?? []).filter((g) => g.referencedSegment!.sopInstanceUid === source.doc.sopInstanceUid && g.referencedSegment!.segmentNumber === segment.segmentNumber);
+      const name = `${refs[0] ? `${groupName(refs[0])}: ` : ''}${segmentName(source, segment)}`;
+      if ('why' in onGrid) {
+        skipped.push(`${name}: ${onGrid.why}`);
+        continue;
+      }
+      const mask = onGrid.masks.get(segment.segmentNumber)!;
+      if (mask.voxelCount === 0) {
+        skipped.push(`${name}: the segment is empty`);
+        continue;
+      }
+      planned.push({ source, target: target as SegTargetSeries, segment, mask, liver: isLiverSegment(segment), groups: refs });
+    }
+  }
+  return planned;
+}
+
+/** The lesion a planned segment belongs to, or why none. */
+function lesionOfSegment(db: Db, patientRowId: number, p: PlannedSegment, outcome: GroupOutcome | null, docs: SrDocument[]): Lesion | string {
+  for (const g of p.groups) {
+    const l = outcome?.lesionOf.get(g) ?? (g.trackingUid ? lesionByTrackingUid(db, patientRowId, g.trackingUid) : null);
+    if (l) return l;
+  }
+  if (p.segment.trackingUid) {
+    const l = lesionByTrackingUid(db, patientRowId, p.segment.trackingUid);
+    if (l) return l;
+  }
+  if (p.segment.trackingId) {
+    const g = docs.flatMap((d) => d.groups).find((x) => x.trackingId === p.segment.trackingId && (!p.segment.trackingUid || !x.trackingUid || x.trackingUid === p.segment.trackingUid));
+    const l = g && (outcome?.lesionOf.get(g) ?? (g.trackingUid ? lesionByTrackingUid(db, patientRowId, g.trackingUid) : null));
+    if (l) return l;
+  }
+  const why = p.groups.map((g) => outcome?.whyNot.get(g)).find((w) => w);
+  if (why) return why;
+  return `its Tracking ${p.segment.trackingUid ? `UID ${p.segment.trackingUid}` : p.segment.trackingId ? `ID "${p.segment.trackingId}"` : 'UID and ID are not given, and no group of the report refers to it'}${p.segment.trackingUid || p.segment.trackingId ? ' is no lesion of the report' : ''}`;
+}
+
+/**
+ * A report in, whole: its measurements (as `importSrMeasurements`) and the masks of the SEGs it
+ * refers to, each segment on its lesion (by reference, Tracking UID or Tracking ID) or as the
+ * liver mask, on the CT the SEG was made on, through the segmentation domain (audited with the
+ * reader of the call). A segment already placed is not placed again, so a second import changes
+ * nothing. On a signed exam nothing is written when anything would change (a conflict naming who
+ * signed), checked before the first write.
+ */
+export async function importSrReport(db: Db, homeDir: string, srSeriesId: number, placer: MaskPlacer | undefined): Promise<SrImportResult> {
+  const { patientRowId, docs, result } = readReports(db, homeDir, srSeriesId);
+  const planned = placer ? planSegments(db, homeDir, srSeriesId, docs, result.skipped) : [];
+  // The sign-off lock, before anything is written: a segment not yet there on a signed exam refuses the import.
+  for (const p of planned) {
+    if (!activeSignoff(db, p.target.studyRowId)) continue;
+    const l = p.liver ? null : lesionOfSegment(db, patientRowId, p, null, docs);
+    if (typeof l === 'string' && !p.groups.some(becomesLesion)) continue; // it will be skipped, not placed
+    const present = typeof l !== 'string' && existingMask(db, homeDir, p.target.seriesId, p.liver ? 'liver' : 'lesion', l?.id ?? null, p.mask).state === 'same';
+    if (!present) assertSeriesOpen(db, p.target.seriesId, `place the masks of SEG series ${p.source.seriesId}`);
+  }
+  const outcome = importGroups(db, patientRowId, docs, result);
+  for (const p of planned) {
+    const name = segmentName(p.source, p.segment);
+    const lesion = p.liver ? null : lesionOfSegment(db, patientRowId, p, outcome, docs);
+    if (typeof lesion === 'string') {
+      result.skipped.push(`${name}: ${lesion}; not placed`);
+      continue;
+    }
+    const structure = p.liver ? 'liver' : 'lesion';
+    const existing = existingMask(db, homeDir, p.target.seriesId, structure, lesion?.id ?? null, p.mask);
+    if (existing.state === 'same') continue;
+    if (existing.state === 'other') {
+      result.skipped.push(`${name}: ${keptMaskReason(structure, lesion?.label ?? 'the liver', p.target.seriesId, existing.other!)}`);
+      continue;
+    }
+    await placer!.importSegSegment({ segSeriesId: p.source.seriesId, segmentNumber: p.segment.segmentNumber, targetSeriesId: p.target.seriesId, lesionId: lesion?.id ?? null, structure });
+    result.masks++;
+  }
   return result;
 }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, promises as fsp } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { LibraryApi } from '../../../core/api/contract';
+import type { SeriesContent } from '../../../core/api/domains/library';
 import { invalid, notFound, requireInt, unavailable } from '../../../core/api/errors';
 import type { AppInfo, ImportProgress, ImportReport, SeriesDetail, VolumeInfo } from '../../../core/api/types';
 import { transferSyntaxName } from '../dicom/decode/index';
@@ -15,6 +16,7 @@ import type { VolumeAccess } from '../volumes/volumeAccess';
 import type { WorkerPool } from '../workers/pool';
 import { getStudyAndPatient, listPatients, listSeries, listStudies, transferSyntaxesOf } from './catalog';
 import { importPaths } from './importer';
+import { describeSeriesContent } from './seriesContent';
 import { seriesThumbnail } from './thumbnails';
 
 /** Chunks of this many slices travel between main and renderer. */
@@ -67,6 +69,10 @@ export class LibraryService implements LibraryApi {
       transferSyntaxes: transferSyntaxesOf(this.deps.db, row.id).map((uid) => ({ uid, name: transferSyntaxName(uid) })),
       defaultWindow: windowCenter !== null && windowWidth !== null && windowWidth > 0 ? { center: windowCenter, width: windowWidth } : null,
     };
+  }
+
+  async describeSeriesContent(input: { seriesId: number }): Promise<SeriesContent> {
+    return describeSeriesContent(this.deps.db, this.deps.homeDir, this.deps.volumes.seriesRow(input?.seriesId));
   }
 
   async getThumbnail(seriesId: number): Promise<ArrayBuffer> {

@@ -62,6 +62,14 @@ export interface SrDocument {
   seriesInstanceUid: string;
   patientId: string;
   templateId: string | null;
+  /** The document title (the root concept), e.g. "Imaging Measurement Report". */
+  title: string;
+  seriesDescription: string;
+  /** Content Date and Time as stored (YYYYMMDD, HHMMSS…), or null. */
+  contentDate: string | null;
+  contentTime: string | null;
+  completionFlag: string | null;
+  verificationFlag: string | null;
   personObservers: string[];
   deviceObservers: string[];
   groups: SrMeasurementGroup[];
@@ -190,6 +198,12 @@ export function parseSr(bytes: Uint8Array, file: string): SrDocument {
     seriesInstanceUid: str(ds.SeriesInstanceUID),
     patientId: str(ds.PatientID),
     templateId: str(seq(ds.ContentTemplateSequence)[0]?.TemplateIdentifier) || null,
+    title: root.meaning,
+    seriesDescription: str(ds.SeriesDescription),
+    contentDate: str(ds.ContentDate) || null,
+    contentTime: str(ds.ContentTime) || null,
+    completionFlag: str(ds.CompletionFlag) || null,
+    verificationFlag: str(ds.VerificationFlag) || null,
     personObservers: persons,
     deviceObservers: devices,
     groups: collectGroups(top, []).map(readGroup),

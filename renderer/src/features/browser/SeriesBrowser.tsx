@@ -1,5 +1,6 @@
 /**
- * The library tree: patients → studies → series. Opening a series is one click on it.
+ * The library tree: patients → studies → series. Opening a series is one click on it; a series
+ * without images (a structured report, a segmentation) shows what it holds instead.
  */
 import { useEffect, useState } from 'react';
 import type { PatientSummary, SeriesSummary, StudySummary } from '../../../../core/api/types';
@@ -8,6 +9,8 @@ import { appStore } from '../../app/appStore';
 import { openSeries } from '../viewer';
 import { useStore } from '../../app/createStore';
 import { formatPersonName } from '../../ui/format';
+import { SeriesContentPanel } from './SeriesContentPanel';
+import { hasImages, placeholderLabel } from './seriesContentText';
 import { SeriesThumbnail } from './SeriesThumbnail';
 
 /** Expand everything up front for small libraries; a reader then sees every series at once. */
@@ -48,7 +51,10 @@ function DemoButton() {
 
 function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: string | null }) {
   const selectedId = useStore(appStore, (s) => s.seriesId);
-  const selected = selectedId === series.id;
+  // A report or a segmentation is not opened as a volume: a click shows what it holds, under it.
+  const images = hasImages(series);
+  const [showContent, setShowContent] = useState(false);
+  const selected = images ? selectedId === series.id : showContent;
   return (
     <li>
       <button
@@ -58,10 +64,11 @@ function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: s
         data-series-id={series.id}
         data-series-uid={series.seriesInstanceUid}
         aria-pressed={selected}
-        onClick={() => openSeries(series.id)}
+        aria-expanded={images ? undefined : showContent}
+        onClick={() => (images ? openSeries(series.id) : setShowContent(!showContent))}
         title={series.warnings.length ? series.warnings.join('\n') : undefined}
       >
-        <SeriesThumbnail seriesId={series.id} modality={series.modality} />
+        <SeriesThumbnail seriesId={series.id} modality={images ? series.modality : placeholderLabel(series)} images={images} />
         <span className="series-text">
           <span className="series-title">
             <span className="badge">{series.modality}</span>
@@ -70,10 +77,11 @@ function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: s
           </span>
           <span className="series-desc">{series.description || '(no description)'}</span>
           <span className="dim">
-            {studyDate ?? 'no date'} · {series.sliceCount} slices · {series.columns}×{series.rows}
+            {studyDate ?? 'no date'} · {images ? `${series.sliceCount} slices · ${series.columns}×${series.rows}` : `${series.instanceCount} object${series.instanceCount === 1 ? '' : 's'} · no images`}
           </span>
         </span>
       </button>
+      {!images && showContent && <SeriesContentPanel seriesId={series.id} />}
     </li>
   );
 }

@@ -3,14 +3,16 @@ import { useApi } from '../../api';
 
 /**
  * The series' middle-slice PNG from getThumbnail, as a blob: URL (allowed by the CSP's
- * img-src) that is revoked when the item goes away.
+ * img-src) that is revoked when the item goes away. A series without images (a report, a
+ * segmentation) asks for none: it shows its modality.
  */
-export function SeriesThumbnail({ seriesId, modality }: { seriesId: number; modality: string }) {
+export function SeriesThumbnail({ seriesId, modality, images = true }: { seriesId: number; modality: string; images?: boolean }) {
   const api = useApi();
   const [url, setUrl] = useState<string | null>(null);
   const [failed, setFailed] = useState(false);
 
   useEffect(() => {
+    if (!images) return;
     let cancelled = false;
     let objectUrl: string | null = null;
     api
@@ -27,10 +29,10 @@ export function SeriesThumbnail({ seriesId, modality }: { seriesId: number; moda
       cancelled = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
     };
-  }, [api, seriesId]);
+  }, [api, seriesId, images]);
 
   return (
-    <div className="thumb" data-testid="series-thumbnail">
+    <div className="thumb" data-testid="series-thumbnail" data-images={images ? undefined : 'none'}>
       {url ? <img src={url} alt="" draggable={false} /> : <span className="thumb-placeholder">{failed ? '—' : modality}</span>}
     </div>
   );
