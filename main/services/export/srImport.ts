@@ -201,8 +201,12 @@ function planSegments(db: Db, homeDir: string, srSeriesId: number, docs: SrDocum
     const ref = g.referencedSegment;
     if (!ref) continue;
     const inst = findInstanceBySop(db, ref.sopInstanceUid);
-    if (!inst || !segInstancesOf(db, inst.seriesId).some((i) => i.sopInstanceUid === ref.sopInstanceUid)) {
+    if (!inst) {
       skipped.push(`${groupName(g)}: its mask is segment ${ref.segmentNumber ?? '?'} of a segmentation (${ref.sopInstanceUid}) that is not in the library`);
+      continue;
+    }
+    if (!segInstancesOf(db, inst.seriesId).some((i) => i.sopInstanceUid === ref.sopInstanceUid)) {
+      skipped.push(`${groupName(g)}: the segment it refers to is in ${ref.sopInstanceUid}, which is not a DICOM Segmentation`);
       continue;
     }
     segSeries.set(inst.seriesId, [...(segSeries.get(inst.seriesId) ?? []), g]);
@@ -258,7 +262,8 @@ function lesionOfSegment(db: Db, patientRowId: number, p: PlannedSegment, outcom
   }
   const why = p.groups.map((g) => outcome?.whyNot.get(g)).find((w) => w);
   if (why) return why;
-  return `its Tracking ${p.segment.trackingUid ? `UID ${p.segment.trackingUid}` : p.segment.trackingId ? `ID "${p.segment.trackingId}"` : 'UID and ID are not given, and no group of the report refers to it'}${p.segment.trackingUid || p.segment.trackingId ? ' is no lesion of the report' : ''}`;
+  const tracking = p.segment.trackingUid ? `Tracking UID ${p.segment.trackingUid}` : p.segment.trackingId ? `Tracking ID "${p.segment.trackingId}"` : null;
+  return tracking ? `no lesion of the patient and no group of the report has its ${tracking}` : 'it has no Tracking UID or ID, and no group of the report refers to it';
 }
 
 /**
@@ -276,9 +281,12 @@ export async function importSrReport(db: Db, homeDir: string, srSeriesId: number
   for (const p of planned) {
     if (!activeSignoff(db, p.target.studyRowId)) continue;
     const l = p.liver ? null : lesionOfSegment(db, patientRowId, p, null, docs);
-    if (typeof l === 'string' && !p.groups.some(becomesLesion)) continue; // it will be skipped, not placed
-    const present = typeof l !== 'string' && existingMask(db, homeDir, p.target.seriesId, p.liver ? 'liver' : 'lesion', l?.id ?? null, p.mask).state === 'same';
-    if (!present) assertSeriesOpen(db, p.target.seriesId, `place the masks of SEG series ${p.source.seriesId}`);
+    // No lesion yet: it is placed when a group of the report that names it becomes one.
+    const naming = docs.flatMap((d) => d.groups).filter((g) => p.groups.includes(g) || (!!g.trackingUid && g.trackingUid === p.segment.trackingUid) || (!!g.trackingId && g.trackingId === p.segment.trackingId));
+    if (typeof l === 'string' && !naming.some(becomesLesion)) continue; // it will be skipped, not placed
+    // Already there, or another mask kept in its place: nothing would be written.
+    const state = typeof l === 'string' ? 'none' : existingMask(db, homeDir, p.target.seriesId, p.liver ? 'liver' : 'lesion', l?.id ?? null, p.mask).state;
+    if (state === 'none') assertSeriesOpen(db, p.target.seriesId, `place the masks of SEG series ${p.source.seriesId}`);
   }
   const outcome = importGroups(db, patientRowId, docs, result);
   for (const p of planned) {

@@ -149,7 +149,7 @@ export class SegmentationService implements SegmentationApi {
       else plans.push({ segment, mask, structure: 'lesion', lesion: null, newUid: uid });
     }
     // The sign-off lock, before anything is written.
-    if (activeSignoff(db, ct.studyRowId) && plans.some((p) => (p.structure === 'lesion' && !p.lesion) || existingMask(db, homeDir, ct.seriesId, p.structure, p.lesion?.id ?? null, p.mask).state !== 'same')) {
+    if (activeSignoff(db, ct.studyRowId) && plans.some((p) => (p.structure === 'lesion' && !p.lesion) || existingMask(db, homeDir, ct.seriesId, p.structure, p.lesion?.id ?? null, p.mask).state === 'none')) {
       assertSeriesOpen(db, ct.seriesId, `place the masks of SEG series ${segSeriesId}`);
     }
     for (const p of plans) {
