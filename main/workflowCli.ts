@@ -392,7 +392,7 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       const r = await app.importSrMeasurements({ seriesId: intFlag(flags, 'series') });
       print(r, () =>
         [
-          `read ${r.file}: ${r.measurements} measurement(s); lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,
+          `read ${r.file}: ${r.measurements} measurement(s), ${r.masks} mask(s) placed; lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,
           ...r.skipped.map((x) => `  not placed: ${x}`),
         ].join('\n'),
       );

@@ -7,7 +7,7 @@ import type { PatientSummary, SeriesSummary, StudySummary } from '../../../../co
 import { useApi } from '../../api';
 import { appStore } from '../../app/appStore';
 import { openSeries } from '../viewer';
-import { useStore } from '../../app/createStore';
+import { createStore, useStore } from '../../app/createStore';
 import { formatPersonName } from '../../ui/format';
 import { SeriesContentPanel } from './SeriesContentPanel';
 import { hasImages, placeholderLabel } from './seriesContentText';
@@ -22,31 +22,48 @@ function describe(error: unknown): string {
 
 /**
  * First run without DICOM at hand: a three-exam demo patient (synthetic contrast CT with liver
- * metastases), measured and matched, so the whole follow-up job can be seen at once.
+ * metastases), measured and matched, so the whole follow-up job can be seen at once. Its state
+ * outlives the button: the library stops being empty as soon as the CT is imported, and a step
+ * that fails after that must still be shown.
  */
+const demoStore = createStore<{ state: 'idle' | 'making' | 'done' | { error: string } }>({ state: 'idle' });
+
 function DemoButton() {
   const api = useApi();
-  const [state, setState] = useState<'idle' | 'making' | string>('idle');
+  const state = useStore(demoStore, (s) => s.state);
   return (
-    <>
-      <button
-        type="button"
-        className="button"
-        data-testid="open-demo"
-        disabled={state === 'making'}
-        onClick={() => {
-          setState('making');
-          api.createDemoPatient().then(
-            () => setState('idle'),
-            (e) => setState(`Could not make the demo patient: ${describe(e)}`),
-          );
-        }}
-      >
-        {state === 'making' ? 'Making the demo patient… (about half a minute)' : 'Open a demo patient'}
-      </button>
-      {state !== 'idle' && state !== 'making' && <div className="error">{state}</div>}
-    </>
+    <button
+      type="button"
+      className="button"
+      data-testid="open-demo"
+      disabled={state === 'making'}
+      onClick={() => {
+        demoStore.setState({ state: 'making' });
+        api.createDemoPatient().then(
+          () => demoStore.setState({ state: 'done' }),
+          (e) => demoStore.setState({ state: { error: `Could not make the demo patient: ${describe(e)}` } }),
+        );
+      }}
+    >
+      {state === 'making' ? 'Making the demo patient… (about half a minute)' : 'Open a demo patient'}
+    </button>
   );
+}
+
+/** While the demo patient is made, and when making it failed: shown whether the library is empty or not. */
+function DemoStatus() {
+  const state = useStore(demoStore, (s) => s.state);
+  if (state === 'making') return <div className="dim" data-testid="demo-status">Making the demo patient: importing, segmenting, measuring and matching three exams…</div>;
+  if (typeof state === 'object')
+    return (
+      <div className="error" data-testid="demo-error">
+        {state.error}{' '}
+        <button type="button" className="button" onClick={() => demoStore.setState({ state: 'idle' })}>
+          Dismiss
+        </button>
+      </div>
+    );
+  return null;
 }
 
 function SeriesItem({ series, studyDate }: { series: SeriesSummary; studyDate: string | null }) {
@@ -191,6 +208,7 @@ export function SeriesBrowser() {
         Library <span className="dim">{patients ? `${patients.length} patient${patients.length === 1 ? '' : 's'}` : ''}</span>
       </h2>
       {error && <div className="error">{error}</div>}
+      <DemoStatus />
       {patients && patients.length === 0 && (
         <div className="empty">
           No studies yet. Import a folder, DICOMDIR or .zip above, or <DemoButton />
