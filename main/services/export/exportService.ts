@@ -36,6 +36,7 @@ import { SOFT_TISSUE_WINDOW, keyImageFovMm, renderKeyImage } from './report/keyI
 import { renderReportHtml } from './report/reportHtml';
 import { renderReportPdf } from './report/reportPdf';
 import { csvOutPath } from './csvOutPath';
+import { buildEncapsulatedPdfDataset } from './encapsulatedPdf';
 
 export interface ExportDeps {
   db: Db;
@@ -308,6 +309,47 @@ export class ExportService implements ExportApi {
       keyImages: keyImages.length,
       warnings,
     };
+  }
+
+  /**
+   * The patient's tumor-board report PDF as a DICOM Encapsulated PDF instance, filed under the
+   * exam's patient and study (the Patient and General Study modules of its primary CT), for a
+   * PACS. The PDF is `pdfFile` when given, else made now with exportReport.
+   */
+  async exportReportDicom(input: { patientRowId: number; studyRowId: number; outDir?: string; pdfFile?: string }): Promise<{ file: string; sopInstanceUid: string; seriesInstanceUid: string }> {
+    const patientRowId = Number(input?.patientRowId);
+    const studyRowId = Number(input?.studyRowId);
+    if (!Number.isInteger(patientRowId) || !Number.isInteger(studyRowId)) throw invalid('exportReportDicom needs { patientRowId, studyRowId }');
+    const owner = studyPatientId(this.db, studyRowId);
+    if (owner === null) throw notFound(`study ${studyRowId} is not in the library`);
+    // Never file one patient's report under another patient's study.
+    if (owner !== patientRowId) throw invalid(`study ${studyRowId} is not an exam of patient ${patientRowId}`);
+    const src = this.examSource(studyRowId);
+    const pdfFile = input.pdfFile ?? (await this.exportReport({ patientRowId, ...(input.outDir ? { outDir: input.outDir } : {}) })).pdf;
+    if (!existsSync(pdfFile)) throw notFound(`${pdfFile} does not exist`);
+    const pdf = new Uint8Array(readFileSync(pdfFile));
+    if (Buffer.from(pdf.subarray(0, 5)).toString('latin1') !== '%PDF-') throw invalid(`${pdfFile} is not a PDF`);
+    const seriesInstanceUid = newUid();
+    const sopInstanceUid = newUid();
+    const dataset = buildEncapsulatedPdfDataset({
+      header: src.header,
+      pdf,
+      title: 'Tumor board report',
+      sourceInstances: [...new Map(src.slices.map((x) => [x.sopInstanceUid, x])).values()],
+      seriesInstanceUid,
+      sopInstanceUid,
+      seriesNumber: 9003,
+      softwareVersion: this.deps.version,
+      deviceSerialNumber: createHash('sha256').update(hostname()).digest('hex').slice(0, 12),
+      now: new Date(),
+      burnedInAnnotation: 'YES',
+    });
+    const outDir = resolve(input.outDir ?? join(this.deps.homeDir, 'exports'));
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `ReportPDF_study${studyRowId}.dcm`);
+    writeFileSync(`${file}.part`, encodePart10(dataset));
+    renameSync(`${file}.part`, file);
+    return { file, sopInstanceUid, seriesInstanceUid };
   }
 
   /** A key image for every target lesion at every RECIST exam, the lesion centred and at one scale. */
