@@ -168,7 +168,8 @@ describe.skipIf(!available)('the PACS against a real Orthanc', () => {
       const studyId = await orthancStudyOf(first.studyInstanceUid);
       await orthanc.rest(`/modalities/LNG/store`, { method: 'POST', body: JSON.stringify({ Resources: [studyId], Synchronous: true }) });
       const deadline = Date.now() + 20_000;
-      while ((await other.listPatients()).length === 0 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
+      // The association's files are imported as one batch when it ends; the log says when that is done.
+      while (other.pacs.transfers(1)[0]?.status !== 'done' && Date.now() < deadline) await new Promise((res) => setTimeout(res, 200));
       const patients = await other.listPatients();
       expect(patients.map((x) => x.patientId)).toEqual(['PACS-1']);
       expect(other.pacs.transfers(1)[0]).toMatchObject({ direction: 'receive', node: orthanc.aet, method: 'c-store', status: 'done' });
