@@ -8,6 +8,7 @@
  *   models             local AI models found, each checked
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
  *   ai, followup, table, record, signoff   the follow-up workflow headless (see main/workflowCli.ts)
+ *   pacs                      query, retrieve, send, receive (see main/pacsCli.ts)
  *   backup, restore, verify   backups and recovery (see main/maintenanceCli.ts)
  */
 import { ApiError } from '../core/api/errors';
@@ -20,6 +21,7 @@ import { RegistryError } from './services/registry/errors';
 import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_USAGE } from './workflowCli';
+import { PACS_COMMANDS, PACS_USAGE, runPacsCommand } from './pacsCli';
 
 const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
@@ -29,6 +31,7 @@ const USAGE = `usage: longitude <command> [options]
   models [--json]             local AI models and their checks (hash, ONNX inputs/outputs)
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
 ${WORKFLOW_USAGE}
+${PACS_USAGE}
 ${MAINTENANCE_USAGE}
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
          --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
@@ -42,7 +45,7 @@ function importExitCode(report: Pick<ImportReport, 'imported' | 'duplicates' | '
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
-  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ', 'identifiers']);
+  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ', 'identifiers', 'auto-priors', 'no-priors', 'secret-stdin']);
   const [command, ...rest] = positional;
   if (command === 'validate' && flags.help) {
     console.log(VALIDATE_USAGE);
@@ -61,9 +64,10 @@ async function main(argv: string[]): Promise<number> {
   const print = (value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
 
   const workflow = (WORKFLOW_COMMANDS as readonly string[]).includes(command);
+  const pacs = (PACS_COMMANDS as readonly string[]).includes(command);
   // Backups and recovery do not start the workstation (a restore must run without one).
   if ((MAINTENANCE_COMMANDS as readonly string[]).includes(command)) return runMaintenanceCommand(command, rest, flags, json, homeDir);
-  if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow) {
+  if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow && !pacs) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
@@ -85,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (workflow) return await runWorkflowCommand(service, command, rest, flags, argv, json);
+    if (pacs) return await runPacsCommand(service, rest, flags as Record<string, string | boolean>, argv, json);
     if (command === 'models') return await runModelsCommand(service, json);
     if (command === 'validate') return await runValidateCommand(service, flags as Record<string, string | boolean>, json);
     if (command === 'import') {

@@ -23,7 +23,7 @@ if (host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
   console.warn(`Warning: serving on ${host}, reachable from other machines; anyone with the token can read the library.`);
 }
 const token = process.env.LONGITUDE_TOKEN || randomBytes(24).toString('base64url');
-const service = createApp({ homeDir, mode: 'serve', version: appVersion(), appModelsDir });
+const service = createApp({ homeDir, mode: 'serve', version: appVersion(), appModelsDir, startReceiver: true });
 const running = await startServer({ service, token, host, port, staticDir });
 console.log(`Longitude serving at ${running.url}`);
 console.log(`Library: ${homeDir}`);

@@ -7,18 +7,19 @@ import { AI_EVENTS, AI_METHODS, type AiApi, type AiEvents } from './domains/ai';
 import { EXPORT_EVENTS, EXPORT_METHODS, type ExportApi, type ExportEvents } from './domains/export';
 import { FOLLOW_UP_EVENTS, FOLLOW_UP_METHODS, type FollowUpApi, type FollowUpEvents } from './domains/followup';
 import { LESIONS_EVENTS, LESIONS_METHODS, type LesionsApi, type LesionsEvents } from './domains/lesions';
+import { PACS_EVENTS, PACS_METHODS, type PacsApi, type PacsEvents } from './domains/pacs';
 import { LIBRARY_EVENTS, LIBRARY_METHODS, type LibraryApi, type LibraryEvents } from './domains/library';
 import { SEGMENTATION_EVENTS, SEGMENTATION_METHODS, type SegmentationApi, type SegmentationEvents } from './domains/segmentation';
 import { SESSION_EVENTS, SESSION_METHODS, type SessionApi, type SessionEvents } from './domains/session';
 import type { EventTable, MethodSpec, MethodTable } from './domains/spec';
 
 export type { NewMeasurementInput } from './domains/lesions';
-export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, ExportApi, MethodSpec };
+export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, ExportApi, PacsApi, MethodSpec };
 
-export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi & ExportApi;
+export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi & ExportApi & PacsApi;
 
 /** Events pushed from main to every client. */
-export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents & ExportEvents;
+export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents & ExportEvents & PacsEvents;
 export type EventName = keyof LongitudeEvents;
 
 /** Every method with how it travels; `satisfies` makes a missing or unknown method a compile error. */
@@ -30,6 +31,7 @@ export const API_METHOD_SPECS = {
   ...FOLLOW_UP_METHODS,
   ...SESSION_METHODS,
   ...EXPORT_METHODS,
+  ...PACS_METHODS,
 } as const satisfies MethodTable<LongitudeApi>;
 
 export type ApiMethod = keyof LongitudeApi;
@@ -45,6 +47,7 @@ const EVENT_TABLE = {
   ...FOLLOW_UP_EVENTS,
   ...SESSION_EVENTS,
   ...EXPORT_EVENTS,
+  ...PACS_EVENTS,
 } as const satisfies EventTable<LongitudeEvents>;
 
 /** Every event name, checked complete at compile time. */

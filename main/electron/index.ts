@@ -2,7 +2,7 @@
  * Electron shell: one window, the renderer sandboxed, the API over IPC on the app's own
  * channels. No logic here beyond wiring; the services are the same as in serve mode.
  */
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseReader } from '../../core/api/reader';
@@ -66,6 +66,15 @@ app.whenReady().then(async () => {
       });
       return r.canceled ? [] : r.filePaths;
     },
+    // PACS passwords and tokens: encrypted with the OS keychain before they are written.
+    secretCipher: safeStorage.isEncryptionAvailable()
+      ? {
+          kind: 'os-keychain',
+          encrypt: (plain: string) => safeStorage.encryptString(plain).toString('base64'),
+          decrypt: (stored: string) => safeStorage.decryptString(Buffer.from(stored, 'base64')),
+        }
+      : null,
+    startReceiver: true,
   });
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {

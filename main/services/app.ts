@@ -25,6 +25,8 @@ import { sweepRecoveryTemporaries } from './registry/startup';
 import { SegmentationService } from './segmentation/segmentationService';
 import { configureDefaultReader } from './session/readerContext';
 import { ExportService } from './export/exportService';
+import { PacsService } from './pacs/pacsService';
+import { SecretStore, type SecretCipher } from './pacs/secretStore';
 import { SessionService } from './session/sessionService';
 import { VolumeAccess } from './volumes/volumeAccess';
 import { WorkerPool } from './workers/pool';
@@ -40,6 +42,10 @@ export interface AppOptions {
   appModelsDir?: string;
   /** The reader recorded when a client states none (default: LONGITUDE_READER, else the OS user). */
   defaultReader?: ReaderIdentity;
+  /** How PACS passwords and tokens are protected at rest: Electron's safeStorage on the desktop; none in serve mode (a file only the user can read). */
+  secretCipher?: SecretCipher | null;
+  /** Start the C-STORE receiver at start-up when its setting says so (the shells; not the CLI or tests). */
+  startReceiver?: boolean;
 }
 
 /** The running workstation: the API, plus what the shells, the CLI and tests need to hold it. */
@@ -51,6 +57,7 @@ export type App = LongitudeApi & {
   readonly ai: AiService;
   readonly validation: ValidationService;
   readonly volumes: VolumeAccess;
+  readonly pacs: PacsService;
   /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */
   volumeStats: VolumeAccess['volumeStats'];
   /** Resolves when the worker threads are up. */
@@ -106,7 +113,17 @@ export function createApp(opts: AppOptions): App {
   let bound: LongitudeApi | null = null;
   const exports = new ExportService({ db, homeDir, version: opts.version ?? '0.0.0', api: () => bound!, volumes });
 
-  const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports });
+  const pacs = new PacsService({
+    db,
+    homeDir,
+    secrets: new SecretStore(homeDir, opts.secretCipher ?? null),
+    importPaths: (paths) => library.importPaths(paths),
+    exports,
+    emit: (e) => emit('onPacsProgress', e),
+  });
+  if (opts.startReceiver) void pacs.init();
+
+  const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports, pacs });
   bound = api;
   return Object.assign(api, {
     events,
@@ -115,9 +132,11 @@ export function createApp(opts: AppOptions): App {
     ai,
     validation: ai.validation,
     volumes,
+    pacs,
     volumeStats: (seriesId: number) => volumes.volumeStats(seriesId),
     ready: () => pool.ready(),
     async close() {
+      await pacs.close();
       await library.drain();
       await host.close();
       await pool.close();

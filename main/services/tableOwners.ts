@@ -24,6 +24,9 @@ export const TABLE_OWNERS = {
   lesion_lineage: { domain: 'follow-up', file: 'main/services/followup/followUpStore.ts' },
   followup_findings: { domain: 'follow-up', file: 'main/services/followup/followUpStore.ts' },
   audit_log: { domain: 'audit', file: 'main/services/audit/auditLog.ts' },
+  pacs_nodes: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
+  pacs_settings: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
+  pacs_transfers: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;

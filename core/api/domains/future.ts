@@ -1,8 +1,6 @@
 /**
  * Rooms for the domains that come next. Each will get its own interface, method table,
  * events and main-side service, and join `LongitudeApi` in contract.ts:
- * - pacs: DICOMweb and DIMSE query/retrieve/store, the C-STORE receiver.
  * - deid: PS3.15 Annex E de-identification and research cohorts.
  */
-export type PacsApi = Record<never, never>;
 export type DeidApi = Record<never, never>;

@@ -188,6 +188,8 @@ export class PacsService implements PacsApi {
       if (controller.signal.aborted) throw new PacsError('cancelled', `retrieval from ${node.name} was cancelled`);
       received = outcome.files.length;
       bytes = outcome.bytes;
+      if (received === 0 && !outcome.expected)
+        throw notFound(`${node.name} has no study ${input.studyInstanceUid}${input.seriesInstanceUids?.length ? ` with series ${input.seriesInstanceUids.join(', ')}` : ''}${outcome.missing.length ? ` (${outcome.missing.join('; ')})` : ''}`);
       emit('import', 0, outcome.files.length, bytes);
       // Everything that arrived goes through the importer, file by file, with its report.
       const report = outcome.files.length ? await this.deps.importPaths([dest]) : emptyReport();

@@ -8,6 +8,7 @@ import { ImportPanel } from '../features/import';
 import { ViewerPanel } from '../features/workspace';
 import { Dock } from './Dock';
 import { ModelPage } from '../features/ai';
+import { PacsLauncher, PacsPage } from '../features/pacs';
 
 export function App() {
   const api = useApi();
@@ -32,6 +33,7 @@ export function App() {
         <ReaderBadge />
         {connectionError && <div className="error" data-testid="connection-error">Cannot reach the Longitude service: {connectionError}</div>}
         <ImportPanel />
+        <PacsLauncher />
         <SeriesBrowser />
       </aside>
       <ViewerPanel />
@@ -39,6 +41,8 @@ export function App() {
       <Dock />
       {/* The model page (validation, monitoring) over the reading area; the series stays loaded. */}
       <ModelPage />
+      {/* The PACS page (query/retrieve, nodes, send, receiver), opened from the launcher under Import. */}
+      <PacsPage />
     </div>
   );
 }

@@ -15,6 +15,7 @@ import { AiPanel } from '../features/ai';
 import { FollowUpPanel } from '../features/followup';
 import { LesionTableView, PlotsView, responseClass } from '../features/report';
 import { ExportMenu, ExportNotice, useExports } from '../features/export';
+import { PriorsNotice } from '../features/pacs';
 
 type Tab = 'lesions' | 'followup' | 'table' | 'plots' | 'ai';
 type Width = 'normal' | 'wide' | 'collapsed';
@@ -105,6 +106,8 @@ export function Dock() {
         </div>
       )}
       <ExportNotice actions={exports} />
+      {/* Prior studies of this patient on the PACS that the library lacks (asked once per patient). */}
+      <PriorsNotice patientRowId={patientRowId} />
       <div className="dock-body">
         {tab === 'lesions' && <LesionPanel patientRowId={patientRowId} data={data} loading={loading} error={error} currentStudyRowId={currentStudyRowId} />}
         {tab === 'ai' && <AiPanel />}
