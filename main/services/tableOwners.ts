@@ -27,6 +27,9 @@ export const TABLE_OWNERS = {
   pacs_nodes: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
   pacs_settings: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
   pacs_transfers: { domain: 'pacs', file: 'main/services/pacs/pacsStore.ts' },
+  cohorts: { domain: 'cohorts', file: 'main/services/cohorts/cohortStore.ts' },
+  deid_site: { domain: 'deid', file: 'main/services/deid/deidStore.ts' },
+  deid_pseudonyms: { domain: 'deid', file: 'main/services/deid/deidStore.ts' },
 } as const;
 
 export type TableName = keyof typeof TABLE_OWNERS;
