@@ -9,6 +9,7 @@
  *   validate --model M --cohort D   metrics of a model on a cohort (see main/validateCli.ts)
  *   ai, followup, table, record, signoff   the follow-up workflow headless (see main/workflowCli.ts)
  *   pacs                      query, retrieve, send, receive (see main/pacsCli.ts)
+ *   deid, cohort              de-identified copies; research cohorts and their exports (main/deidCli.ts, main/cohortCli.ts)
  *   backup, restore, verify   backups and recovery (see main/maintenanceCli.ts)
  */
 import { ApiError } from '../core/api/errors';
@@ -22,6 +23,8 @@ import { appVersion, parseArgs, resolveHome } from './shell/options';
 import { runModelsCommand, runValidateCommand, VALIDATE_USAGE } from './validateCli';
 import { runWorkflowCommand, WORKFLOW_COMMANDS, WORKFLOW_USAGE } from './workflowCli';
 import { PACS_COMMANDS, PACS_USAGE, runPacsCommand } from './pacsCli';
+import { DEID_COMMANDS, DEID_USAGE, runDeidCommand } from './deidCli';
+import { COHORT_COMMANDS, COHORT_USAGE, runCohortCommand } from './cohortCli';
 
 const USAGE = `usage: longitude <command> [options]
   import <path...> [--json]   import folders, DICOMDIR files or .zip archives
@@ -32,6 +35,8 @@ const USAGE = `usage: longitude <command> [options]
   validate --model <id> --cohort <dir>   Dice, IoU, lesion detection, ROC/AUC with 95% CIs (validate --help)
 ${WORKFLOW_USAGE}
 ${PACS_USAGE}
+${DEID_USAGE}
+${COHORT_USAGE}
 ${MAINTENANCE_USAGE}
 options: --home <dir> (or LONGITUDE_HOME) chooses the library folder;
          --reader "<name>" [--reader-id <id>] records who made the changes (or LONGITUDE_READER; default: the OS user)`;
@@ -45,7 +50,7 @@ function importExitCode(report: Pick<ImportReport, 'imported' | 'duplicates' | '
 async function main(argv: string[]): Promise<number> {
   // recist needs no library: it assesses a case file.
   if (argv[0] === 'recist') return runRecistCommand(argv.slice(1));
-  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ', 'identifiers', 'auto-priors', 'no-priors', 'secret-stdin']);
+  const { positional, flags } = parseArgs(argv, ['json', 'help', 'all', 'reopen', 'with-organ', 'identifiers', 'auto-priors', 'no-priors', 'secret-stdin', 'no-dates', 'with-results']);
   const [command, ...rest] = positional;
   if (command === 'validate' && flags.help) {
     console.log(VALIDATE_USAGE);
@@ -65,9 +70,11 @@ async function main(argv: string[]): Promise<number> {
 
   const workflow = (WORKFLOW_COMMANDS as readonly string[]).includes(command);
   const pacs = (PACS_COMMANDS as readonly string[]).includes(command);
+  const deid = (DEID_COMMANDS as readonly string[]).includes(command);
+  const cohort = (COHORT_COMMANDS as readonly string[]).includes(command);
   // Backups and recovery do not start the workstation (a restore must run without one).
   if ((MAINTENANCE_COMMANDS as readonly string[]).includes(command)) return runMaintenanceCommand(command, rest, flags, json, homeDir);
-  if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow && !pacs) {
+  if (!['import', 'list', 'series', 'models', 'validate'].includes(command) && !workflow && !pacs && !deid && !cohort) {
     console.error(`unknown command "${command}"\n${USAGE}`);
     return 2;
   }
@@ -90,6 +97,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     if (workflow) return await runWorkflowCommand(service, command, rest, flags, argv, json);
     if (pacs) return await runPacsCommand(service, rest, flags as Record<string, string | boolean>, argv, json);
+    if (deid) return await runDeidCommand(service, rest, flags as Record<string, string | boolean>, json);
+    if (cohort) return await runCohortCommand(service, rest, flags as Record<string, string | boolean>, json);
     if (command === 'models') return await runModelsCommand(service, json);
     if (command === 'validate') return await runValidateCommand(service, flags as Record<string, string | boolean>, json);
     if (command === 'import') {

@@ -8,18 +8,20 @@ import { EXPORT_EVENTS, EXPORT_METHODS, type ExportApi, type ExportEvents } from
 import { FOLLOW_UP_EVENTS, FOLLOW_UP_METHODS, type FollowUpApi, type FollowUpEvents } from './domains/followup';
 import { LESIONS_EVENTS, LESIONS_METHODS, type LesionsApi, type LesionsEvents } from './domains/lesions';
 import { PACS_EVENTS, PACS_METHODS, type PacsApi, type PacsEvents } from './domains/pacs';
+import { DEID_EVENTS, DEID_METHODS, type DeidApi, type DeidEvents } from './domains/deid';
+import { COHORTS_EVENTS, COHORTS_METHODS, type CohortsApi, type CohortsEvents } from './domains/cohorts';
 import { LIBRARY_EVENTS, LIBRARY_METHODS, type LibraryApi, type LibraryEvents } from './domains/library';
 import { SEGMENTATION_EVENTS, SEGMENTATION_METHODS, type SegmentationApi, type SegmentationEvents } from './domains/segmentation';
 import { SESSION_EVENTS, SESSION_METHODS, type SessionApi, type SessionEvents } from './domains/session';
 import type { EventTable, MethodSpec, MethodTable } from './domains/spec';
 
 export type { NewMeasurementInput } from './domains/lesions';
-export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, ExportApi, PacsApi, MethodSpec };
+export type { LibraryApi, LesionsApi, SegmentationApi, AiApi, FollowUpApi, SessionApi, ExportApi, PacsApi, DeidApi, CohortsApi, MethodSpec };
 
-export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi & ExportApi & PacsApi;
+export type LongitudeApi = LibraryApi & LesionsApi & SegmentationApi & AiApi & FollowUpApi & SessionApi & ExportApi & PacsApi & DeidApi & CohortsApi;
 
 /** Events pushed from main to every client. */
-export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents & ExportEvents & PacsEvents;
+export type LongitudeEvents = LibraryEvents & LesionsEvents & SegmentationEvents & AiEvents & FollowUpEvents & SessionEvents & ExportEvents & PacsEvents & DeidEvents & CohortsEvents;
 export type EventName = keyof LongitudeEvents;
 
 /** Every method with how it travels; `satisfies` makes a missing or unknown method a compile error. */
@@ -32,6 +34,8 @@ export const API_METHOD_SPECS = {
   ...SESSION_METHODS,
   ...EXPORT_METHODS,
   ...PACS_METHODS,
+  ...DEID_METHODS,
+  ...COHORTS_METHODS,
 } as const satisfies MethodTable<LongitudeApi>;
 
 export type ApiMethod = keyof LongitudeApi;
@@ -48,6 +52,8 @@ const EVENT_TABLE = {
   ...SESSION_EVENTS,
   ...EXPORT_EVENTS,
   ...PACS_EVENTS,
+  ...DEID_EVENTS,
+  ...COHORTS_EVENTS,
 } as const satisfies EventTable<LongitudeEvents>;
 
 /** Every event name, checked complete at compile time. */

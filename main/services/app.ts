@@ -26,6 +26,9 @@ import { SegmentationService } from './segmentation/segmentationService';
 import { configureDefaultReader } from './session/readerContext';
 import { ExportService } from './export/exportService';
 import { PacsService } from './pacs/pacsService';
+import { DeidService } from './deid/deidService';
+import { pseudonymOfPatient } from './deid/deidStore';
+import { CohortService } from './cohorts/cohortService';
 import { SecretStore, type SecretCipher } from './pacs/secretStore';
 import { SessionService } from './session/sessionService';
 import { VolumeAccess } from './volumes/volumeAccess';
@@ -58,6 +61,7 @@ export type App = LongitudeApi & {
   readonly validation: ValidationService;
   readonly volumes: VolumeAccess;
   readonly pacs: PacsService;
+  readonly deid: DeidService;
   /** The decoded volume and its HU statistics (CLI `series`, tests, benchmarks). */
   volumeStats: VolumeAccess['volumeStats'];
   /** Resolves when the worker threads are up. */
@@ -123,7 +127,27 @@ export function createApp(opts: AppOptions): App {
   });
   if (opts.startReceiver) void pacs.init();
 
-  const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports, pacs });
+  const deid = new DeidService({ db, homeDir, version: opts.version ?? '0.0.0', exporter: exports });
+  const pseudonymOf = (patientRowId: number) => {
+    const p = pseudonymOfPatient(db, patientRowId);
+    if (!p) throw new Error(`patient ${patientRowId} is not in the library`);
+    return p;
+  };
+  const cohorts = new CohortService({
+    db,
+    homeDir,
+    version: opts.version ?? '0.0.0',
+    volumes,
+    pseudonymOf: (id) => pseudonymOf(id).pseudonymId,
+    dateOffsetDaysOf: (id) => pseudonymOf(id).dateOffsetDays,
+    deidentifyFiles: async (files, outDir, _patientRowId, options) => {
+      const r = await deid.deidentifyFiles({ paths: [...files], outDir, options });
+      return { written: r.files.map((f) => f.file), excluded: [...r.excluded, ...r.skipped].map((x) => ({ file: x.source, reason: x.reason })) };
+    },
+    exportSeg: (input) => exports.exportSeg(input),
+  });
+
+  const api = bindApi({ library, lesions, segmentation, ai, followUp, session, exports, pacs, deid, cohorts });
   bound = api;
   return Object.assign(api, {
     events,
@@ -133,6 +157,7 @@ export function createApp(opts: AppOptions): App {
     validation: ai.validation,
     volumes,
     pacs,
+    deid,
     volumeStats: (seriesId: number) => volumes.volumeStats(seriesId),
     ready: () => pool.ready(),
     async close() {

@@ -10,6 +10,7 @@
  *    BENCH_LOAD_SECONDS): requests per second, p50 / p95 per request kind, errors, server memory
  *  - results that travel: the tumor-board report of a 3-exam, 5-target patient; SR + SEG of one exam
  *  - the PACS: a 300-slice CT from a local Orthanc by WADO-RS, C-GET and C-MOVE vs dcmtk; C-STORE receive
+ *  - de-identification of a 300-slice CT vs cp -r
  * Reference timings are measured in the same run.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -26,13 +27,14 @@ import { benchInference } from './inferenceBench';
 import { benchLoad } from './loadBench';
 import { benchReport } from './reportBench';
 import { benchPacs } from './pacsBench';
+import { benchDeid } from './deidBench';
 import { assessLesionTable } from '../../core/recist/lesionAssessment';
 
 const SLICES = Number(process.env.BENCH_SLICES ?? 300);
 const SIZE = Number(process.env.BENCH_SIZE ?? 512);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-/** Comma-separated subset of: import, open, registry, registration, inference, load, report, pacs (default: all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration,inference,load,report,pacs').split(','));
+/** Comma-separated subset of: import, open, registry, registration, inference, load, report, pacs, deid (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'import,open,registry,registration,inference,load,report,pacs,deid').split(','));
 
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
   if (ONLY.has('load')) rows.push(...(await benchLoad()));
   if (ONLY.has('report')) rows.push(...(await benchReport(RUNS)));
   if (ONLY.has('pacs')) rows.push(...(await benchPacs(RUNS, SIZE, SLICES)));
+  if (ONLY.has('deid')) rows.push(...(await benchDeid(RUNS, SIZE, SLICES)));
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   console.log(`\nLongitude benchmark — ${new Date().toISOString()} (${RUNS} runs, median, where repeated)`);
