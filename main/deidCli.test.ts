@@ -103,15 +103,15 @@ describe('longitude deid <paths…>', () => {
     mkdirSync(src);
     for (const f of readdirSync(set.b.exams[0]).filter((x) => x.endsWith('.dcm'))) copyFileSync(join(set.b.exams[0], f), join(src, f));
     editDicom(join(src, 'IM0007.dcm'), (d) => {
-      d['00080070'] = { vr: 'LO', Value: ['LINDQVIST SCANNERS'] };
+      d['00185100'] = { vr: 'CS', Value: ['LINDQVIST'] };
     });
     const r = await deid([src], { out: join(dir, 'refused') }, true);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/de-identification refused: identifying data would remain in 1 file\(s\); nothing was written/);
-    expect(r.err).toMatch(/IM0007\.dcm .*: patient's name in Manufacturer \(0008,0070\)/);
+    expect(r.err).toMatch(/IM0007\.dcm .*: patient's name in PatientPosition \(0018,5100\)/);
     expect(r.err).not.toMatch(/lindqvist/i);
     const json = JSON.parse(r.out);
-    expect(json).toMatchObject({ refused: true, findings: [{ kind: "patient's name", attribute: 'Manufacturer (0008,0070)' }] });
+    expect(json).toMatchObject({ refused: true, findings: [{ kind: "patient's name", attribute: 'PatientPosition (0018,5100)' }] });
     expect(r.out).not.toMatch(/lindqvist/i);
     expect(existsSync(join(dir, 'refused'))).toBe(false);
   });

@@ -316,8 +316,14 @@ function defaultAction(tag: string, el: DicomElement, options: DeidOptions): Dei
   // A date the table does not list yet is treated like its dated rows (X/D, Modified Dates C): no original date survives.
   if (el.vr === 'DA' || el.vr === 'DT') return options.retainLongitudinalModifiedDates ? 'C' : 'D';
   if (FREE_TEXT_IN_ITEMS.has(tag)) return 'C';
+  // Any other text the table does not list (Code Meaning, Manufacturer, …) is kept, but never with
+  // the patient's own identifying values in it: a name or ID typed into a code meaning would
+  // otherwise leave with the data (beyond Table E.1-1, on the side of confidentiality).
+  if (FREE_TEXT_VRS.has(el.vr)) return 'C';
   return null;
 }
+
+const FREE_TEXT_VRS = new Set(['LO', 'SH', 'ST', 'LT', 'UT', 'UC', 'PN']);
 
 function apply(action: DeidAction, tag: string, el: DicomElement, rule: DeidRule | undefined, ctx: Context): DicomElement | null {
   const vr = vrOf(tag, el);
@@ -326,6 +332,12 @@ function apply(action: DeidAction, tag: string, el: DicomElement, rule: DeidRule
       ctx.counts.X++;
       return null;
     case 'Z':
+      // X/Z on a sequence: an empty sequence is only valid where it is Type 2, and where it is Type 3
+      // (Referenced Study Sequence in General Study, PS3.3 C.7.2.1) zero items are an error: removed.
+      if (vr === 'SQ' && rule?.row.basic.startsWith('X/')) {
+        ctx.counts.X++;
+        return null;
+      }
       ctx.counts.Z++;
       return { vr, Value: [] };
     case 'K':

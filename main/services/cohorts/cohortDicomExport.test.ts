@@ -4,7 +4,7 @@
  * deidStore), adapted to the cohort domain's injected interfaces as the composition root will:
  * the folders carry the same pseudonym and shifted date as the DICOM files inside them. The
  * library is the real CT of ../shared/data with a lesion and a liver mask drawn on it, and a demo
- * patient (which the engine refuses, so the export must leave nothing behind).
+ * patient; a refusal (a planted name where the engine keeps text) must leave nothing behind.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,6 +16,8 @@ import { createApp, type App } from '../app';
 import { DeidService } from '../deid/deidService';
 import { pseudonymFor } from '../deid/deidStore';
 import { createDemoPatient } from '../demo/demoPatient';
+import { editDicom } from '../deid/testing/plantedPhi';
+import { libraryFile } from '../library/importer';
 import { CohortService, type DeidentifyFiles } from './cohortService';
 
 const CT3 = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'data', 'dcmqi', 'ct-3slice');
@@ -109,8 +111,21 @@ describe.skipIf(!hasDcmdump)('cohort export as de-identified DICOM', () => {
     expect(text).not.toMatch(/99000|JANCT|2003-04-17/);
   }, 240_000);
 
-  it('a refusal by the engine leaves no export and no partial folder', async () => {
+  it('the demo patient exports too (the phantom name the scanner fields carry is cleaned); a refusal by the engine leaves no export and no partial folder', async () => {
     await cohorts.createCohort({ name: 'all', where: 'exams>=1' });
+    const ok = await cohorts.exportCohort({ name: 'all', out: join(dir, 'all'), images: 'dicom', masks: 'nifti' });
+    expect(ok.patients).toBe(2);
+    for (const f of filesUnder(ok.out).filter((x) => x.endsWith('.dcm'))) {
+      const bytes = readFileSync(join(ok.out, f)).toString('latin1');
+      expect(bytes, f).not.toMatch(/PHANTOM|DEMO-1/i);
+    }
+    // A library file with the patient's name where the engine keeps text verbatim (a code string): refused, nothing written.
+    const demo = (await app.listPatients()).find((p) => p.patientId === 'DEMO-1')!;
+    const series = (await app.listSeries((await app.listStudies(demo.id))[0].id))[0];
+    const inst = app.db.prepare('SELECT path FROM instances WHERE series_id = ? LIMIT 1').get(series.id) as { path: string };
+    editDicom(libraryFile(app.homeDir, inst.path), (d) => {
+      d['00185100'] = { vr: 'CS', Value: ['PHANTOM'] };
+    });
     await expect(cohorts.exportCohort({ name: 'all', out: join(dir, 'refused'), images: 'dicom', masks: 'nifti' })).rejects.toThrow(/de-identification refused/);
     expect(readdirSync(dir).filter((n) => n.includes('refused'))).toEqual([]);
   }, 240_000);
