@@ -47,6 +47,15 @@ export interface ReportExportResult {
   warnings: string[];
 }
 
+export interface ZipExportResult {
+  /** The ZIP, `<dir>.zip`, under `<home>/exports`. */
+  file: string;
+  /** Files in it. */
+  files: number;
+  /** The ZIP's size. */
+  bytes: number;
+}
+
 export interface DemoResult {
   patientRowId: number;
   patientId: string;
@@ -69,6 +78,12 @@ export interface ExportApi {
    * can download it or preview it. Any other path is refused.
    */
   readExport(input: { file: string }): Promise<ArrayBuffer>;
+  /**
+   * A folder this workstation exported (under `<home>/exports`, e.g. a de-identified export's
+   * `outDir`) as one ZIP beside it, `<dir>.zip` (files stored, not compressed), for a browser
+   * client to download with readExport. Any other folder is refused.
+   */
+  zipExport(input: { dir: string }): Promise<ZipExportResult>;
   /** A TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID). */
   importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult>;
   /** A three-exam demo patient, measured and matched, imported into the library. */
@@ -81,6 +96,7 @@ export const EXPORT_METHODS = {
   exportCsv: {},
   exportReport: {},
   readExport: { binary: 'application/octet-stream' },
+  zipExport: {},
   importSrMeasurements: {},
   createDemoPatient: {},
 } as const satisfies MethodTable<ExportApi>;

@@ -5,13 +5,13 @@
  * owner, lesions/lesionStore, so it is the same in every exam's SEG.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import dcmjs from 'dcmjs';
 import { invalid, notFound } from '../../../core/api/errors';
 import type { LongitudeApi } from '../../../core/api/contract';
-import type { DemoResult, ExportApi, ReportExportResult, SegExportResult, SrExportResult, SrImportResult } from '../../../core/api/domains/export';
+import type { DemoResult, ExportApi, ReportExportResult, SegExportResult, SrExportResult, SrImportResult, ZipExportResult } from '../../../core/api/domains/export';
 import { createDemoPatient } from '../demo/demoPatient';
 import { importSrReport } from './srImport';
 import type { Lesion, Vec3 } from '../../../core/api/types';
@@ -37,6 +37,7 @@ import { renderReportHtml } from './report/reportHtml';
 import { renderReportPdf } from './report/reportPdf';
 import { csvOutPath } from './csvOutPath';
 import { buildEncapsulatedPdfDataset } from './encapsulatedPdf';
+import { zipFolder } from './zipFolder';
 
 export interface ExportDeps {
   db: Db;
@@ -480,6 +481,30 @@ export class ExportService implements ExportApi {
     if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw invalid(`${input.file} is not under the exports folder; only exported files can be read`);
     const b = readFileSync(real);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  /**
+   * A folder under `<home>/exports` (not the exports folder itself) zipped into `<dir>.zip`
+   * beside it: what a browser client downloads of a de-identified export. Any other folder is
+   * refused, as readExport refuses any other file (its real path must lie inside exports).
+   */
+  async zipExport(input: { dir: string }): Promise<ZipExportResult> {
+    if (typeof input?.dir !== 'string' || !input.dir) throw invalid('zipExport needs { dir }');
+    const root = resolve(join(this.deps.homeDir, 'exports'));
+    const dir = resolve(isAbsolute(input.dir) ? input.dir : join(root, input.dir));
+    if (!existsSync(dir) || !existsSync(root)) throw notFound(`${basename(dir)} is not among the exported folders (${root})`);
+    const real = realpathSync(dir);
+    const rel = relative(realpathSync(root), real);
+    if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw invalid(`${input.dir} is not a folder under the exports folder; only exported folders can be zipped`);
+    if (!statSync(real).isDirectory()) throw invalid(`${input.dir} is not a folder`);
+    const file = `${real}.zip`;
+    let zipped: { files: number; bytes: number };
+    try {
+      zipped = await zipFolder(real, file);
+    } catch (e) {
+      throw invalid(`could not zip ${input.dir}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return { file, ...zipped };
   }
 
   async importSrMeasurements(input: { seriesId: number }): Promise<SrImportResult> {
