@@ -3,11 +3,14 @@
  * library; the first-run "Open a demo patient" makes the three-exam demo patient; the reader
  * opens its latest exam and, from the dock's "Export ▾", downloads the lesion table as CSV,
  * the exam's DICOM SR + SEG (Part 10 files: "DICM" at byte 128) and the tumor-board report
- * (PDF and self-contained HTML), previews the report inside the app, and sees a failed export
- * said plainly, with the workstation's message.
+ * (PDF and self-contained HTML), previews the report inside the app, sees a failed export
+ * said plainly, with the workstation's message, and downloads the open exam de-identified (issue
+ * 14) as one ZIP of DICOM files that hold none of the patient's identifiers, its pseudonym shown
+ * in the notice (and a refused de-identification shown as an error with its message).
  */
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LesionTable, PatientSummary, SeriesSummary, StudySummary } from '../core/api/types';
@@ -106,6 +109,8 @@ describe('results that travel, downloaded in the browser', () => {
       ['export-sr', false],
       ['export-seg', false],
       ['export-csv', false],
+      ['export-deid-exam', false],
+      ['export-deid-patient', false],
     ]);
     await shot('01-menu');
     await page.keyboard.press('Escape');
@@ -190,4 +195,81 @@ describe('results that travel, downloaded in the browser', () => {
     await page.click('[data-testid="report-preview-close"]');
     await preview.waitFor({ state: 'detached' });
   }, 200_000);
+
+  it('downloads the open exam de-identified (default options, with its SR + SEG) as one ZIP without the patient’s identifiers', async () => {
+    const downloads: Download[] = [];
+    const onDownload = (d: Download) => downloads.push(d);
+    page.on('download', onDownload);
+    try {
+      if (await page.locator('[data-testid="export-notice-close"]').count()) await page.click('[data-testid="export-notice-close"]');
+      await page.waitForSelector('[data-testid="export-notice"]', { state: 'detached' });
+      await page.click('[data-testid="export-menu"]');
+      await page.click('[data-testid="export-deid-exam"]');
+      // The options dialog: the workstation's options, each with its description, as their defaults.
+      const dialog = page.locator('[data-testid="deid-dialog"][data-kind="deid-exam"]');
+      await dialog.waitFor();
+      await page.waitForSelector('[data-testid="deid-run"]:not([disabled])');
+      const checks = await page.$$eval('[data-testid^="deid-option-"]', (els) => els.map((e) => [e.getAttribute('data-testid'), (e as HTMLInputElement).checked]));
+      expect(checks).toEqual([
+        ['deid-option-retainLongitudinalModifiedDates', true],
+        ['deid-option-retainPatientCharacteristics', false],
+        ['deid-option-retainDeviceIdentity', false],
+        ['deid-option-cleanDescriptors', false],
+        ['deid-option-retainSafePrivate', false],
+        ['deid-option-includeBurnedIn', false],
+      ]);
+      expect(await page.isChecked('[data-testid="deid-with-results"]')).toBe(true);
+      expect(await dialog.innerText()).toContain('intervals between exams stay exact');
+      await shot('07-deid-dialog');
+      await page.click('[data-testid="deid-run"]');
+      await dialog.waitFor({ state: 'detached' });
+      await page.waitForSelector('[data-testid="export-notice"][data-kind="deid-exam"]:is([data-phase="done"], [data-phase="failed"])', { timeout: 240_000 });
+      if (await page.locator('[data-testid="export-error"]').count()) throw new Error(`de-identification failed in the UI: ${await page.locator('[data-testid="export-error"]').innerText()}`);
+      await expect.poll(() => downloads.length, { timeout: 60_000 }).toBe(1);
+      const name = downloads[0].suggestedFilename();
+      expect(name).toMatch(/^deid-LNG-[A-Z0-9]+-.*\.zip$/);
+      const path = join(DOWNLOADS, name);
+      await downloads[0].saveAs(path);
+      const entries = unzipSync(new Uint8Array(readFileSync(path)));
+      const names = Object.keys(entries);
+      expect(names.length).toBeGreaterThan(10);
+      const identifiers = [...new Set(['DEMO-1', 'PHANTOM', patient.patientId, ...patient.name.split(/[\^ ]+/).filter((p) => p.length >= 3)])];
+      for (const n of names) {
+        expect(n).toMatch(/^LNG-[A-Z0-9]+\/[\d.]+\/[\d.]+\/[\d.]+\.dcm$/);
+        const bytes = Buffer.from(entries[n]);
+        expect(bytes.subarray(128, 132).toString('latin1'), n).toBe('DICM');
+        for (const id of identifiers) expect(bytes.indexOf(Buffer.from(id, 'latin1')), `${id} in ${n}`).toBe(-1);
+      }
+      // The SR and SEG went with the CT (the notice counts them by modality).
+      const summary = await page.locator('[data-testid="export-summary"]').innerText();
+      expect(summary).toMatch(/\bSR 1\b/);
+      expect(summary).toMatch(/\bSEG 1\b/);
+      expect(summary).toContain(`${names.length} files written`);
+      // The key, for the local user only: original → pseudonym, and the date offset.
+      const pseudonym = await page.locator('[data-testid="export-pseudonym"]').innerText();
+      expect(pseudonym).toMatch(new RegExp(`^${patient.patientId} → LNG-[A-Z0-9]{10}, dates shifted by −\\d+ days`));
+      expect(name).toContain(/LNG-[A-Z0-9]{10}/.exec(pseudonym)![0]);
+      expect(await page.locator('[data-testid="export-where"]').innerText()).toContain(`${serve.homeDir}/exports/deid-LNG-`);
+      expect(await page.locator('[data-testid="export-result"]').getAttribute('data-files')).toBe(name);
+      await shot('08-deid-downloaded');
+    } finally {
+      page.off('download', onDownload);
+    }
+  }, 300_000);
+
+  it('shows a refused de-identification as an error, with the workstation’s message', async () => {
+    const refusal =
+      'de-identification refused: identifying data would remain in 1 file(s); nothing was written to /x\n  CT/1.dcm: (0008,1030) StudyDescription holds the patient name';
+    await page.route('**/api/call/deidentifyPatient', (route) => route.fulfill({ status: 409, contentType: 'application/json', body: JSON.stringify({ error: refusal, kind: 'conflict' }) }));
+    await page.click('[data-testid="export-notice-close"]');
+    await page.click('[data-testid="export-menu"]');
+    await page.click('[data-testid="export-deid-patient"]');
+    await page.waitForSelector('[data-testid="deid-dialog"][data-kind="deid-patient"] [data-testid="deid-run"]:not([disabled])');
+    await page.click('[data-testid="deid-run"]');
+    const error = page.locator('[data-testid="export-error"]');
+    await error.waitFor();
+    expect(await error.innerText()).toBe(`Could not make the de-identified DICOM of this patient: deidentifyPatient: ${refusal}`);
+    await shot('09-deid-refused');
+    await page.unroute('**/api/call/deidentifyPatient');
+  });
 });

@@ -1,15 +1,17 @@
 /**
  * "Export ▾" in the dock: the tumor-board report of the patient, the open exam's DICOM SR + SEG
- * or SEG, the lesion table as CSV. The menu floats above the dock (a portal on the body, placed
+ * or SEG, the lesion table as CSV, de-identified DICOM of the exam or the patient (through its
+ * options dialog). The menu floats above the dock (a portal on the body, placed
  * under the button) so the dock's clipping never cuts it.
  */
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
-import { EXPORT_ITEMS, unavailableReason } from './exportFiles';
+import { DeidDialog } from './DeidDialog';
+import { EXPORT_ITEMS, isDeidKind, unavailableReason } from './exportFiles';
 import type { ExportActions } from './useExports';
 
 export function ExportMenu({ actions }: { actions: ExportActions }) {
-  const { state, target, run } = actions;
+  const { state, target, run, deidDialog, openDeid } = actions;
   const [open, setOpen] = useState(false);
   const [place, setPlace] = useState<{ top: number; right: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
@@ -86,7 +88,8 @@ export function ExportMenu({ actions }: { actions: ExportActions }) {
                   title={reason ?? undefined}
                   onClick={() => {
                     setOpen(false);
-                    run(item.kind);
+                    if (isDeidKind(item.kind)) openDeid(item.kind);
+                    else run(item.kind);
                   }}
                 >
                   {item.label}
@@ -97,6 +100,7 @@ export function ExportMenu({ actions }: { actions: ExportActions }) {
           </div>,
           document.body,
         )}
+      {deidDialog && <DeidDialog key={`${deidDialog.kind}:${deidDialog.options ? 'ready' : 'loading'}`} dialog={deidDialog} actions={actions} />}
     </>
   );
 }

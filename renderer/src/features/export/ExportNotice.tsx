@@ -55,9 +55,26 @@ export function ExportNotice({ actions }: { actions: ExportActions }) {
               </button>
             )}
           </div>
-          <div className="dim">{state.outcome.summary}</div>
+          <div className="dim" data-testid="export-summary">
+            {state.outcome.summary}
+          </div>
+          {state.outcome.details && state.outcome.details.length > 0 && (
+            <ul className="export-details" data-testid="export-details" title="The key (original → pseudonym) is shown here only, to you: it is not in the exported files">
+              {state.outcome.details.map((d, i) => (
+                <li key={i} data-testid="export-pseudonym">
+                  {d}
+                </li>
+              ))}
+            </ul>
+          )}
           <FileLinks files={state.files} />
-          {state.files.length > 0 && <div className="dim export-where">Also saved on the workstation in {folderOf(state.files[0].path)}</div>}
+          {state.outcome.where ? (
+            <div className="dim export-where" data-testid="export-where">
+              The files are on the workstation in {state.outcome.where}
+            </div>
+          ) : (
+            state.files.length > 0 && <div className="dim export-where">Also saved on the workstation in {folderOf(state.files[0].path)}</div>
+          )}
           {state.outcome.warnings.length > 0 && (
             <details className="export-warnings" data-testid="export-warnings" open={state.outcome.warnings.length <= 3}>
               <summary className="warn">

@@ -30,12 +30,14 @@ const seg: SegExportResult = {
 };
 
 describe('export menu items', () => {
-  it('offers the four exports, in the menu order, with their scope', () => {
+  it('offers the six exports, in the menu order, with their scope', () => {
     expect(EXPORT_ITEMS.map((i) => [i.kind, i.scope])).toEqual([
       ['report', 'patient'],
       ['sr', 'exam'],
       ['seg', 'exam'],
       ['csv', 'patient'],
+      ['deid-exam', 'exam'],
+      ['deid-patient', 'patient'],
     ]);
     expect(exportItem('report').label).toBe('Tumor-board report (PDF + HTML)');
   });

@@ -3,9 +3,24 @@
  * needs (the patient or the open exam), and what a finished export says — the files it made on
  * the workstation, a line of what is in them, and its warnings. Pure: no DOM, no API.
  */
-import type { ReportExportResult, SegExportResult, SrExportResult } from '../../../../core/api/domains/export';
+import type { DeidOptions, DeidPatient, DeidReport } from '../../../../core/api/domains/deid';
+import type { ReportExportResult, SegExportResult, SrExportResult, ZipExportResult } from '../../../../core/api/domains/export';
 
-export type ExportKind = 'report' | 'sr' | 'seg' | 'csv';
+export type ExportKind = 'report' | 'sr' | 'seg' | 'csv' | 'deid-exam' | 'deid-patient';
+
+/** The de-identified DICOM exports (they ask for their options first). */
+export type DeidKind = Extract<ExportKind, 'deid-exam' | 'deid-patient'>;
+
+export function isDeidKind(kind: ExportKind): kind is DeidKind {
+  return kind === 'deid-exam' || kind === 'deid-patient';
+}
+
+/** What the options dialog of a de-identified export hands on. */
+export interface DeidChoice {
+  options: DeidOptions;
+  /** Also the exam's (each exam's) SR + SEG, exported now and de-identified with it. */
+  withResults: boolean;
+}
 
 export interface ExportItem {
   kind: ExportKind;
@@ -21,6 +36,8 @@ export const EXPORT_ITEMS: readonly ExportItem[] = [
   { kind: 'sr', label: 'DICOM SR + SEG of this exam', scope: 'exam', busy: 'Writing the DICOM SR (TID 1500) and SEG of this exam…' },
   { kind: 'seg', label: 'DICOM SEG of this exam', scope: 'exam', busy: 'Writing the DICOM SEG of this exam…' },
   { kind: 'csv', label: 'Lesion table CSV', scope: 'patient', busy: 'Writing the lesion table as CSV…' },
+  { kind: 'deid-exam', label: 'De-identified DICOM of this exam', scope: 'exam', busy: 'De-identifying this exam (every file is searched for identifying values), then zipping it…' },
+  { kind: 'deid-patient', label: 'De-identified DICOM of this patient', scope: 'patient', busy: 'De-identifying every exam of this patient (every file is searched for identifying values), then zipping them…' },
 ];
 
 export function exportItem(kind: ExportKind): ExportItem {
@@ -64,6 +81,8 @@ export function mimeOf(name: string): string {
       return 'text/csv;charset=utf-8';
     case 'dcm':
       return 'application/dicom';
+    case 'zip':
+      return 'application/zip';
     default:
       return 'application/octet-stream';
   }
@@ -91,6 +110,10 @@ export interface ExportOutcome {
   files: ExportFile[];
   summary: string;
   warnings: string[];
+  /** Lines shown under the summary (a de-identified export's pseudonyms, for the local user only). */
+  details?: string[];
+  /** Where the workstation keeps what was made, when it is not the folder of the first file. */
+  where?: string;
 }
 
 const file = (path: string, role: string): ExportFile => ({ path, name: fileNameOf(path), role });
@@ -133,6 +156,39 @@ export function csvOutcome(r: { file: string; rows: number; patients: number }):
     files: [file(r.file, 'CSV')],
     summary: `${plural(r.rows, 'row')} (a row per lesion per exam)`,
     warnings: r.rows === 0 ? ['The table is empty: this patient has no lesions yet.'] : [],
+  };
+}
+
+/** "−812 days" (a true minus sign), "+3 days". */
+function daysText(days: number): string {
+  const n = Math.abs(days);
+  return `${days < 0 ? '\u2212' : '+'}${n} day${n === 1 ? '' : 's'}`;
+}
+
+/** "DEMO-1 → LNG-ABCDE12345, dates shifted by −812 days": the key map's line of one patient. */
+export function pseudonymLine(p: DeidPatient, options: Pick<DeidOptions, 'retainLongitudinalModifiedDates'>): string {
+  const dates = options.retainLongitudinalModifiedDates ? `dates shifted by ${daysText(p.dateOffsetDays)}` : 'dates removed';
+  return `${p.patientId || p.patientName || '(no patient ID)'} \u2192 ${p.pseudonymId}, ${dates} (${plural(p.files, 'file')})`;
+}
+
+/** A de-identified export, zipped to download: what was written, left out, under which pseudonyms. */
+export function deidOutcome(kind: DeidKind, r: DeidReport, zip: ZipExportResult): ExportOutcome {
+  const byModality = new Map<string, number>();
+  for (const f of r.files) byModality.set(f.modality || '?', (byModality.get(f.modality || '?') ?? 0) + 1);
+  const modalities = [...byModality].map(([m, n]) => `${m} ${n}`).join(', ');
+  const leftOut = [...r.excluded, ...r.skipped];
+  return {
+    kind,
+    title: kind === 'deid-exam' ? 'De-identified DICOM of this exam' : 'De-identified DICOM of this patient',
+    files: [file(zip.file, 'ZIP')],
+    summary: [
+      `${plural(r.files.length, 'file')} written${modalities ? ` (${modalities})` : ''}`,
+      `${plural(leftOut.length, 'file')} left out`,
+      `${plural(r.check.values, 'identifying value')} searched for in every file: none left`,
+    ].join(' · '),
+    warnings: leftOut.map((f) => `Left out ${f.source}: ${f.reason}`),
+    details: r.patients.map((p) => pseudonymLine(p, r.options)),
+    where: r.outDir,
   };
 }
 

@@ -1,20 +1,27 @@
 /**
  * One export at a time, for the dock: make it on the workstation (exportReport, exportSr,
- * exportSeg, exportCsv), bring its files here (readExport) and download them, then say what
- * was made — or, never silently, what failed and the workstation's message.
+ * exportSeg, exportCsv; a de-identified exam or patient with deidentifyStudy/deidentifyPatient,
+ * then zipExport of its folder), bring its files here (readExport) and download them, then say
+ * what was made — or, never silently, what failed and the workstation's message. A
+ * de-identified export first asks for its options (deidOptions) in a dialog.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApi, type ApiClient } from '../../api';
+import type { DeidOptionInfo } from '../../../../core/api/domains/deid';
 import { fetchExport, releaseFiles, saveFile, type FetchedFile } from './download';
 import {
   csvOutName,
   csvOutcome,
+  deidOutcome,
   exportItem,
   failureText,
   reportOutcome,
   segOutcome,
+  isDeidKind,
   srOutcome,
   unavailableReason,
+  type DeidChoice,
+  type DeidKind,
   type ExportKind,
   type ExportOutcome,
 } from './exportFiles';
@@ -30,17 +37,36 @@ export type ExportState =
   | { phase: 'done'; outcome: ExportOutcome; files: FetchedFile[]; html: string | null }
   | { phase: 'failed'; kind: ExportKind; message: string; files: FetchedFile[] };
 
+/** The options dialog of a de-identified export: the workstation's options once they came. */
+export interface DeidDialogState {
+  kind: DeidKind;
+  options: DeidOptionInfo[] | null;
+  error: string | null;
+}
+
 export interface ExportActions {
   state: ExportState;
   target: ExportTarget;
-  run(kind: ExportKind): void;
+  /** A de-identified export needs `deid` (its options): without them, open its dialog. */
+  run(kind: ExportKind, deid?: DeidChoice): void;
+  deidDialog: DeidDialogState | null;
+  openDeid(kind: DeidKind): void;
+  closeDeid(): void;
   dismiss(): void;
   previewOpen: boolean;
   setPreviewOpen(open: boolean): void;
 }
 
-async function make(api: ApiClient, kind: ExportKind, patientRowId: number, studyRowId: number | null): Promise<ExportOutcome> {
+async function make(api: ApiClient, kind: ExportKind, patientRowId: number, studyRowId: number | null, deid?: DeidChoice): Promise<ExportOutcome> {
   switch (kind) {
+    case 'deid-exam':
+    case 'deid-patient': {
+      const input = { options: deid!.options, withResults: deid!.withResults };
+      // Written under <home>/exports/deid-<pseudonym>-<time>; a refusal names file and attribute.
+      const report = kind === 'deid-exam' ? await api.deidentifyStudy({ ...input, studyRowId: studyRowId! }) : await api.deidentifyPatient({ ...input, patientRowId });
+      const zip = await api.zipExport({ dir: report.outDir });
+      return deidOutcome(kind, report, zip);
+    }
     case 'report':
       return reportOutcome(await api.exportReport({ patientRowId }));
     case 'sr':
@@ -57,6 +83,7 @@ export function useExports(target: ExportTarget): ExportActions {
   const api = useApi();
   const [state, setStateRaw] = useState<ExportState>({ phase: 'idle' });
   const [previewOpen, setPreviewOpen] = useState(false);
+  const [deidDialog, setDeidDialog] = useState<DeidDialogState | null>(null);
   const busy = useRef(false);
   const mounted = useRef(true);
   /** The blob: URLs on screen, revoked when the notice changes or the dock goes. */
@@ -81,9 +108,14 @@ export function useExports(target: ExportTarget): ExportActions {
 
   const { patientRowId, studyRowId } = target;
   const run = useCallback(
-    (kind: ExportKind) => {
+    (kind: ExportKind, deid?: DeidChoice) => {
       const item = exportItem(kind);
       if (busy.current) return;
+      if (isDeidKind(kind) && !deid) {
+        setState({ phase: 'failed', kind, message: 'A de-identified export needs its options (choose them in its dialog)', files: [] });
+        return;
+      }
+      setDeidDialog(null);
       const reason = unavailableReason(item, { patientRowId, studyRowId });
       if (reason || patientRowId === null) {
         setState({ phase: 'failed', kind, message: reason ?? 'No patient open', files: [] });
@@ -97,7 +129,7 @@ export function useExports(target: ExportTarget): ExportActions {
         try {
           let outcome: ExportOutcome;
           try {
-            outcome = await make(api, kind, patientRowId, studyRowId);
+            outcome = await make(api, kind, patientRowId, studyRowId, deid);
           } catch (e) {
             if (mounted.current) setState({ phase: 'failed', kind, message: failureText(item, 'export', e), files: [] });
             return;
@@ -128,11 +160,28 @@ export function useExports(target: ExportTarget): ExportActions {
     [api, patientRowId, studyRowId, setState],
   );
 
+  const openDeid = useCallback(
+    (kind: DeidKind) => {
+      if (busy.current) return;
+      setDeidDialog({ kind, options: null, error: null });
+      api.deidOptions().then(
+        (options) => {
+          if (mounted.current) setDeidDialog((d) => (d && d.kind === kind ? { ...d, options } : d));
+        },
+        (e: unknown) => {
+          if (mounted.current) setDeidDialog((d) => (d && d.kind === kind ? { ...d, error: `Could not read the de-identification options: ${e instanceof Error ? e.message : String(e)}` } : d));
+        },
+      );
+    },
+    [api],
+  );
+  const closeDeid = useCallback(() => setDeidDialog(null), []);
+
   const dismiss = useCallback(() => {
     if (busy.current) return;
     setPreviewOpen(false);
     setState({ phase: 'idle' });
   }, [setState]);
 
-  return { state, target, run, dismiss, previewOpen, setPreviewOpen };
+  return { state, target, run, deidDialog, openDeid, closeDeid, dismiss, previewOpen, setPreviewOpen };
 }
