@@ -95,7 +95,7 @@ const libraryStudies = async (): Promise<StudySummary[]> => {
   return patient ? apiCall<StudySummary[]>(serve, 'listStudies', patient.id) : [];
 };
 
-describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skipped: Orthanc with its DICOMweb plugin is not installed)', () => {
+describe.skipIf(!available)(available ? 'PACS in the browser, against a real Orthanc' : 'PACS in the browser (skipped: Orthanc with its DICOMweb plugin is not installed)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     phantomDir = mkdtempSync(join(tmpdir(), 'lng-e2e-pacs-'));
@@ -195,7 +195,7 @@ describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skippe
     await page.waitForSelector(`[data-testid="pacs-progress"][data-job-id="${jobId}"][data-phase="done"]`, { timeout: 120_000 });
     expect(await progress.locator('[data-testid="pacs-progress-text"]').innerText()).toMatch(new RegExp(`Done: ${SLICES} images`));
     expect(await progress.locator('progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
-    expect(await page.locator('[data-testid="pacs-launch-status"]').innerText()).toContain('retrieving');
+    await expect.poll(() => page.locator('[data-testid="pacs-launch-status"]').innerText(), { timeout: 10_000 }).toContain('retrieving');
     await shot('06-retrieve-progress');
     held.release();
     await held.done;
@@ -223,7 +223,7 @@ describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skippe
     const notice = pacs.priors;
     await notice.waitFor({ timeout: 60_000 });
     await page.waitForSelector('[data-testid="pacs-priors-text"]', { timeout: 30_000 });
-    expect(await page.locator('[data-testid="pacs-priors-text"]').innerText()).toBe(`1 prior CT study on ${NODE} not in the library`);
+    await expect.poll(() => page.locator('[data-testid="pacs-priors-text"]').innerText(), { timeout: 10_000 }).toBe(`1 prior CT study on ${NODE} not in the library`);
     expect(await page.locator('[data-testid="pacs-priors-errors"]').count()).toBe(0);
     await shot('08-priors-notice');
 
@@ -238,7 +238,7 @@ describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skippe
     const result = page.locator('[data-testid="pacs-priors-result"]');
     await result.waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-ok')).toBe('1');
-    expect(await result.innerText()).toContain('1 prior study fetched into the library');
+    await expect.poll(() => result.innerText(), { timeout: 10_000 }).toContain('1 prior study fetched into the library');
     await page.locator(`[data-testid="series-item"][data-series-uid="${oldest().seriesInstanceUid}"]`).waitFor({ timeout: 30_000 });
     expect((await libraryStudies()).map((s) => s.studyInstanceUid).sort()).toEqual(exams.map((e) => e.studyInstanceUid).sort());
     await shot('10-priors-fetched');
@@ -301,7 +301,7 @@ describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skippe
     await page.fill('[data-testid="pacs-receiver-port"]', String(port));
     await page.click('[data-testid="pacs-receiver-start"]');
     await page.waitForSelector('[data-testid="pacs-receiver-view"][data-running="true"]', { timeout: 15_000 });
-    expect(await page.locator('[data-testid="pacs-receiver-status"]').innerText()).toContain(`on port ${port}`);
+    await expect.poll(() => page.locator('[data-testid="pacs-receiver-status"]').innerText(), { timeout: 10_000 }).toContain(`on port ${port}`);
     await shot('14-receiver-running');
     await page.click('[data-testid="pacs-receiver-stop"]');
     await page.waitForSelector('[data-testid="pacs-receiver-view"][data-running="false"]', { timeout: 15_000 });
@@ -319,7 +319,8 @@ describe.skipIf(!available)('PACS in the browser, against a real Orthanc (skippe
     expect(await page.locator('[data-testid="pacs-node-error"]').innerText()).toMatch(/Type the password/);
     await page.fill('[data-testid="pacs-node-secret"]', password);
     await pacs.saveNode(NODE);
-    expect(await pacs.node(NODE).innerText()).toContain('basic auth as reader (stored)');
+    // The list is refreshed from the server after the save: wait for it.
+    await expect.poll(() => pacs.node(NODE).innerText(), { timeout: 10_000 }).toContain('basic auth as reader (stored)');
     const node = (await apiCall<{ name: string; hasSecret: boolean; username: string }[]>(serve, 'listPacsNodes')).find((n) => n.name === NODE)!;
     expect(node).toMatchObject({ hasSecret: true, username: 'reader' });
     expect(JSON.stringify(node)).not.toContain(password);
