@@ -174,7 +174,14 @@ export class PacsService implements PacsApi {
     let bytes = 0;
     try {
       emit('retrieve', 0, null, 0);
-      const outcome = await this.transport(node, method === 'wado-rs' ? 'dicomweb' : 'dimse', method).retrieve({
+      // A cancel answers at once, whatever the transport is waiting on; the transport stops in the background.
+      const cancelled = new Promise<never>((_, reject) => {
+        const fail = () => reject(new PacsError('cancelled', `retrieval from ${node.name} was cancelled`));
+        if (controller.signal.aborted) fail();
+        else controller.signal.addEventListener('abort', fail, { once: true });
+      });
+      cancelled.catch(() => undefined);
+      const transfer = this.transport(node, method === 'wado-rs' ? 'dicomweb' : 'dimse', method).retrieve({
         studyInstanceUid: input.studyInstanceUid,
         ...(input.seriesInstanceUids?.length ? { seriesInstanceUids: input.seriesInstanceUids } : {}),
         destDir: dest,
@@ -182,9 +189,11 @@ export class PacsService implements PacsApi {
         onProgress: (p) => {
           received = p.done;
           bytes = p.bytes;
-          emit('retrieve', p.done, p.total, p.bytes);
+          if (!controller.signal.aborted) emit('retrieve', p.done, p.total, p.bytes);
         },
       });
+      transfer.catch(() => undefined);
+      const outcome = await Promise.race([transfer, cancelled]);
       if (controller.signal.aborted) throw new PacsError('cancelled', `retrieval from ${node.name} was cancelled`);
       received = outcome.files.length;
       bytes = outcome.bytes;
