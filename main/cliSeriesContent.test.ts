@@ -42,6 +42,23 @@ describe('longitude series <id> for SR and SEG', () => {
     expect(segJson).toMatchObject({ kind: 'seg', seg: { volumesFrom: 'seg', targetSeriesId: null, segments: [{ label: 'Neoplasm, Primary', frames: 13, voxels: 795 }] } });
   });
 
+  it('seg place puts the liver SEG on its CT once (exit 0, then nothing new); a SEG whose CT is missing exits 1 naming why; bad use exits 2', () => {
+    const list = JSON.parse(longitude('list', '--json').stdout) as { patients: { studies: { series: { id: number; modality: string; description: string }[] }[] }[] };
+    const all = list.patients.flatMap((p) => p.studies.flatMap((s) => s.series));
+    const liverSeg = all.find((s) => s.modality === 'SEG' && s.description === 'Liver Segmentation')!;
+    const petSeg = all.find((s) => s.modality === 'SEG' && s.description.startsWith('tumor'))!;
+    const first = longitude('seg', 'place', '--series', String(liverSeg.id), '--json');
+    expect(first.status, first.stderr).toBe(0);
+    expect(JSON.parse(first.stdout)).toMatchObject({ segSeriesId: liverSeg.id, masks: 1, skipped: [] });
+    const again = longitude('seg', 'place', '--series', String(liverSeg.id));
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/^placed 0 mask\(s\)/);
+    const pet = longitude('seg', 'place', '--series', String(petSeg.id), '--json');
+    expect(pet.status).toBe(1);
+    expect(JSON.parse(pet.stdout).skipped.length).toBeGreaterThan(0);
+    expect(longitude('seg', 'frob').status).toBe(2);
+  });
+
   it('an unknown series exits 1 naming it; a bad id exits 2', () => {
     const missing = longitude('series', '4242');
     expect(missing.status).toBe(1);

@@ -27,7 +27,7 @@ import type { AcceptProposalResult, AiProposal, AiRun, FollowUpReviewItem, Lesio
 import type { RecistTimepointResult } from '../core/recist/types';
 import type { App } from './services/app';
 
-export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr', 'demo'] as const;
+export const WORKFLOW_COMMANDS = ['ai', 'followup', 'table', 'lesion', 'record', 'signoff', 'export', 'sr', 'seg', 'demo'] as const;
 
 export const WORKFLOW_USAGE = `follow-up workflow:
   ai run --series <seriesId> [--model <id>]           run a model on a series and wait (default: the first valid lesion model)
@@ -50,6 +50,7 @@ export const WORKFLOW_USAGE = `follow-up workflow:
   export csv (--patient <patientId> | --all) --out <file> [--identifiers]   a row per lesion per exam (RFC 4180)
   demo                                                a three-exam demo patient, measured and matched, to see the whole job
   sr import --series <seriesId>                       a TID 1500 report in the library becomes lesions and measurements (identity by Tracking UID)
+  seg place --series <segSeriesId>                    a SEG's segments onto their lesions (by Tracking UID) and the liver, on its CT
 <patientId>: the DICOM PatientID or the library's row id (see "list --json").`;
 
 /** A mistake in the command line: exit 2. */
@@ -393,6 +394,18 @@ export async function runWorkflowCommand(app: App, command: string, rest: string
       print(r, () =>
         [
           `read ${r.file}: ${r.measurements} measurement(s), ${r.masks} mask(s) placed; lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,
+          ...r.skipped.map((x) => `  not placed: ${x}`),
+        ].join('\n'),
+      );
+      return r.skipped.length ? 1 : 0;
+    }
+
+    if (command === 'seg') {
+      if (sub !== 'place') throw new UsageError('seg needs place --series <segSeriesId>');
+      const r = await app.importSegMasks({ seriesId: intFlag(flags, 'series') });
+      print(r, () =>
+        [
+          `placed ${r.masks} mask(s) on series ${r.targetSeriesId ?? '(its CT is not in the library)'}; lesions matched ${r.lesionsMatched.join(', ') || 'none'}, created ${r.lesionsCreated.join(', ') || 'none'}`,
           ...r.skipped.map((x) => `  not placed: ${x}`),
         ].join('\n'),
       );

@@ -4,7 +4,7 @@
  * C-STORE receiver. Transports: DICOMweb (dicomweb.ts) and DIMSE (dimse.ts, receiver.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExportApi } from '../../../core/api/domains/export';
 import type {
@@ -408,13 +408,4 @@ export function checkQuery(q: PacsQuery): PacsQuery {
   if (out.birthDate && !/^\d{8}$/.test(out.birthDate)) throw invalid(`birth date "${out.birthDate}" must be YYYYMMDD`);
   if (out.modality && !/^[A-Z]{2,4}$/.test(out.modality)) throw invalid(`modality "${out.modality}" must be a DICOM modality such as CT`);
   return out;
-}
-
-/** Files left in a folder (tests: nothing half-written stays). */
-export function leftovers(dir: string): string[] {
-  try {
-    return readdirSync(dir, { recursive: true }) as string[];
-  } catch {
-    return [];
-  }
 }
