@@ -441,8 +441,8 @@ export class ExportService implements ExportApi {
   }
 
   /** Which lesion masks a model made, with the model's card (intended use, research-only). */
-  private async provenance(lt: { table: ReturnType<typeof lesionTableData> }): Promise<ReportProvenance[]> {
-    const labels = examLabels({ table: lt.table, assessment: assessLesionTable(lt.table) });
+  private async provenance(lt: { table: ReturnType<typeof lesionTableData>; assessment: ReturnType<typeof assessLesionTable> }): Promise<ReportProvenance[]> {
+    const labels = examLabels(lt);
     const models = this.deps.api ? await this.deps.api().listModels().catch(() => []) : [];
     const out: ReportProvenance[] = [];
     for (const l of lt.table.lesions) {
